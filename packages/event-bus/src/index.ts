@@ -1,0 +1,15 @@
+export {
+  createEventBus,
+  type BusEvent,
+  type CreateEventBusOptions,
+  type EmitOptions,
+  type EventBus,
+  type EventHandler,
+  type EventType,
+  type HandlerError,
+  type PayloadOf,
+  type ScopedEventBus,
+  type Unsubscribe,
+  type WebcasaEvents,
+  type WildcardPattern,
+} from './bus.js';

@@ -1,0 +1,4 @@
+export * from './manifest.js';
+export * from './server.js';
+export * from './web.js';
+export type * from './context.js';

@@ -1,0 +1,209 @@
+import semver from 'semver';
+import { z } from 'zod';
+
+/**
+ * The plugin API version this SDK describes. A manifest's `engine` is a semver
+ * range checked against the host's plugin API version (not the host package's
+ * version), so a plugin keeps working across host releases until the contract
+ * itself breaks. See docs/plugins/compatibility.md.
+ */
+export const PLUGIN_API_VERSION = '1.0.0';
+
+export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{1,39}$/;
+
+/** What a plugin may touch. The host refuses context services outside these. */
+export const PLUGIN_PERMISSIONS = ['docker', 'exec', 'fs', 'network', 'hosts', 'system', 'users'] as const;
+export type PluginPermission = (typeof PLUGIN_PERMISSIONS)[number];
+
+export const PLUGIN_CATEGORIES = [
+  'sites',
+  'containers',
+  'deploy',
+  'databases',
+  'files',
+  'backup',
+  'monitoring',
+  'apps',
+  'ai',
+  'security',
+  'developer',
+  'system',
+  'other',
+] as const;
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const pluginId = z
+  .string()
+  .regex(PLUGIN_ID_PATTERN, 'must be 2-40 characters: a lowercase letter, then lowercase letters, digits or -');
+
+const semverVersion = z.string().refine((v) => semver.valid(v) !== null, 'must be a semver version like 1.2.3');
+const semverRange = z
+  .string()
+  .refine((v) => semver.validRange(v) !== null, 'must be a semver range like ^1.0.0');
+
+const eventType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/, 'must be a dotted lowercase name like "docker.container.started"');
+
+/** A Lucide icon name in kebab case, e.g. `container`, `hard-drive`. */
+const iconName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a Lucide icon name in kebab case');
+
+/** One property of the plugin's settings, in JSON Schema with two additions: `secret` and `description`. */
+export interface ConfigProperty {
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  /** Encrypted at rest, masked in the UI and in API answers. */
+  secret?: boolean;
+  /** Shown only in advanced mode. */
+  advanced?: boolean;
+  [keyword: string]: unknown;
+}
+
+const configProperty: z.ZodType<ConfigProperty> = z
+  .looseObject({
+    type: z.enum(['string', 'number', 'integer', 'boolean', 'array', 'object']),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    default: z.unknown().optional(),
+    enum: z.array(z.unknown()).optional(),
+    secret: z.boolean().optional(),
+    advanced: z.boolean().optional(),
+  })
+  .refine((p) => !(p.secret && p.type !== 'string'), 'secret fields must be of type string');
+
+const configSchema = z.object({
+  type: z.literal('object').default('object'),
+  properties: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'config keys must be identifiers'), configProperty),
+  required: z.array(z.string()).optional(),
+  additionalProperties: z.boolean().optional(),
+});
+
+const webRoute = z.object({
+  /** Path under `/p/<id>`, e.g. `/` or `/containers/:id`. */
+  path: z.string().regex(/^\/[^\s]*$/, 'must start with /'),
+  title: z.string().optional(),
+});
+
+const menuEntry = z.object({
+  path: z.string().regex(/^\/[^\s]*$/, 'must start with /'),
+  label: z.string().min(1),
+  icon: iconName.optional(),
+  group: z.string().default('plugins'),
+  order: z.number().int().default(100),
+});
+
+const scopeDefinition = z.object({
+  description: z.string().default(''),
+  /** The lowest role that holds this permission. API tokens can be limited to a list of them. */
+  minRole: z.enum(ROLES).default('admin'),
+});
+
+const author = z.union([
+  z.string().min(1),
+  z.object({ name: z.string().min(1), email: z.string().optional(), url: z.string().optional() }),
+]);
+
+/**
+ * The manifest zod schema. The host validates every plugin's manifest with it
+ * before it runs a line of the plugin's code.
+ */
+export const manifestSchema = z
+  .object({
+    $schema: z.string().optional(),
+    id: pluginId,
+    name: z.string().min(1).max(80),
+    version: semverVersion,
+    description: z.string().max(500).default(''),
+    author: author.default('unknown'),
+    icon: iconName.default('puzzle'),
+    category: z.enum(PLUGIN_CATEGORIES).default('other'),
+    engine: semverRange,
+    dependencies: z.record(pluginId, semverRange).default({}),
+    optionalDependencies: z.record(pluginId, semverRange).default({}),
+    /** Among plugins whose dependencies are met, higher priority loads first. */
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    permissions: z.array(z.enum(PLUGIN_PERMISSIONS)).default([]),
+    /** Permission strings this plugin's routes check, as `plugin:<id>:<name>` at run time. */
+    scopes: z.record(z.string().regex(/^[a-z][a-z0-9.-]*$/, 'scope names are lowercase dotted words'), scopeDefinition).default({}),
+    config: configSchema.optional(),
+    events: z.array(eventType).default([]),
+    web: z
+      .object({
+        routes: z.array(webRoute).default([]),
+        menu: z.array(menuEntry).default([]),
+      })
+      .default({ routes: [], menu: [] }),
+    isolation: z.enum(['in-process', 'process']).default('in-process'),
+  })
+  .superRefine((m, ctx) => {
+    for (const dep of Object.keys(m.dependencies)) {
+      if (dep === m.id) ctx.addIssue({ code: 'custom', path: ['dependencies', dep], message: 'a plugin cannot depend on itself' });
+      if (dep in m.optionalDependencies)
+        ctx.addIssue({ code: 'custom', path: ['optionalDependencies', dep], message: 'listed as both required and optional' });
+    }
+    const props = m.config?.properties ?? {};
+    for (const key of m.config?.required ?? []) {
+      if (!(key in props)) ctx.addIssue({ code: 'custom', path: ['config', 'required'], message: `"${key}" is not a property` });
+    }
+  });
+
+/** A validated manifest, with defaults applied. */
+export type Manifest = z.output<typeof manifestSchema>;
+/** What an author writes: defaults may be left out. */
+export type ManifestInput = z.input<typeof manifestSchema>;
+
+export class ManifestError extends Error {
+  readonly code = 'WEBCASA_MANIFEST_INVALID';
+  constructor(
+    readonly source: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`invalid plugin manifest in ${source}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'ManifestError';
+  }
+}
+
+/**
+ * Validate unknown data as a manifest. Throws a {@link ManifestError} naming
+ * each bad field.
+ *
+ * @example
+ * const manifest = parseManifest(JSON.parse(text), 'node_modules/acme/manifest.json');
+ */
+export function parseManifest(data: unknown, source = 'manifest'): Manifest {
+  const result = manifestSchema.safeParse(data);
+  if (!result.success) {
+    throw new ManifestError(
+      source,
+      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+/**
+ * Identity helper that type-checks a manifest written in TypeScript.
+ * (Packages still ship the manifest as JSON, so the host can read it without running code.)
+ */
+export function defineManifest<const M extends ManifestInput>(manifest: M): M {
+  return manifest;
+}
+
+/** Whether a host offering `apiVersion` satisfies a manifest's `engine` range. */
+export function engineSatisfies(engine: string, apiVersion = PLUGIN_API_VERSION): boolean {
+  return semver.satisfies(apiVersion, engine, { includePrerelease: true });
+}
+
+/** Config defaults from a manifest's JSON Schema. */
+export function configDefaults(manifest: Pick<Manifest, 'config'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(manifest.config?.properties ?? {})) {
+    if (prop.default !== undefined) out[key] = structuredClone(prop.default);
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The shared Vitest preset. Packages call `definePackageConfig()` in their
+ * `vitest.config.ts`; tests sit beside the code (`src/**\/*.test.ts`) and
+ * integration tests live in `test/`.
+ *
+ * Why forks and a single worker on CI: the machines have two cores and the
+ * integration tests start real servers, SQLite files and child processes.
+ */
+export function definePackageConfig(overrides: { testTimeout?: number; include?: string[] } = {}) {
+  return defineConfig({
+    test: {
+      include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      pool: 'forks',
+      maxWorkers: process.env.CI ? 1 : 2,
+      testTimeout: overrides.testTimeout ?? 20_000,
+      hookTimeout: 30_000,
+      reporters: process.env.WEBCASA_TEST_REPORT
+        ? ['default', ['json', { outputFile: process.env.WEBCASA_TEST_REPORT }]]
+        : ['default'],
+    },
+  });
+}
