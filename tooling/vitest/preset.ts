@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 /**
  * The shared Vitest preset. Packages call `definePackageConfig()` in their
  * `vitest.config.ts`; tests sit beside the code (`src/**\/*.test.ts`) and
- * integration tests live in `test/`.
+ * integration tests live in `test/`. Every run also writes a JSON report to
+ * `test-results/vitest.json`, which `pnpm test` adds up across packages.
  *
- * Why forks and a single worker on CI: the machines have two cores and the
+ * Why forks and one worker on CI: the machines have two cores and the
  * integration tests start real servers, SQLite files and child processes.
  */
 export function definePackageConfig(overrides: { testTimeout?: number; include?: string[] } = {}) {
@@ -16,9 +17,7 @@ export function definePackageConfig(overrides: { testTimeout?: number; include?:
       maxWorkers: process.env.CI ? 1 : 2,
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: 30_000,
-      reporters: process.env.WEBCASA_TEST_REPORT
-        ? ['default', ['json', { outputFile: process.env.WEBCASA_TEST_REPORT }]]
-        : ['default'],
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     },
   });
 }

@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { runCli } from '@webcasa/core';
+import pkg from '../package.json' with { type: 'json' };
+import config from '../webcasa.config.js';
+
+// The distribution's folder, where its plugin packages resolve from (src/ or dist/ alike).
+const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+process.exitCode = await runCli(process.argv.slice(2), { ...config, version: pkg.version, resolveFrom: appDir });
