@@ -1,7 +1,7 @@
 // Builds the distribution into dist/: one ES module bundle that runs on plain
 // Node 20 (`node dist/server.js start`). Native addons stay external and are
 // resolved from node_modules; dist/package.json lists them for a standalone copy.
-import { mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));

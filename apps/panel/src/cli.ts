@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '@webcasa/core';
 import pkg from '../package.json' with { type: 'json' };
 import config from '../webcasa.config.js';
@@ -7,4 +7,8 @@ import config from '../webcasa.config.js';
 // The distribution's folder, where its plugin packages resolve from (src/ or dist/ alike).
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-process.exitCode = await runCli(process.argv.slice(2), { ...config, version: pkg.version, resolveFrom: appDir });
+process.exitCode = await runCli(process.argv.slice(2), {
+  ...config,
+  version: pkg.version,
+  resolveFrom: appDir,
+});

@@ -36,7 +36,8 @@ export const unauthorized = (message = 'authentication required') =>
 export const forbidden = (message = 'you do not have permission to do this') =>
   new HttpError(403, 'WEBCASA_FORBIDDEN', message);
 export const notFound = (message: string) => new HttpError(404, 'WEBCASA_NOT_FOUND', message);
-export const conflict = (message: string, field?: string) => new HttpError(409, 'WEBCASA_CONFLICT', message, field);
+export const conflict = (message: string, field?: string) =>
+  new HttpError(409, 'WEBCASA_CONFLICT', message, field);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new HttpError(429, 'WEBCASA_RATE_LIMITED', message, undefined, { retryAfterSeconds });
 

@@ -10,5 +10,3 @@ declare module '@webcasa/event-bus' {
     'panel.started': { url: string };
   }
 }
-
-export {};

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import { createEventBus, type EventBus } from '@webcasa/event-bus';
 import { type Manifest, PLUGIN_API_VERSION, parseManifest, type ServerPlugin } from '@webcasa/plugin-sdk';
-import { createAuthService, type AuthService } from './auth/index.js';
+import { type AuthService, createAuthService } from './auth/index.js';
 import { openDatabase, type PanelDatabase } from './db/database.js';
 import { createApp } from './http/app.js';
 import { readCoreSettings } from './http/routes/settings.js';
@@ -99,7 +99,10 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   const db = await openDatabase(dataDir);
   const bus = createEventBus({
     onHandlerError: (f) =>
-      log.error({ event: f.event.type, subscriber: f.subscriber, err: f.error }, `event handler of ${f.subscriber} failed`),
+      log.error(
+        { event: f.event.type, subscriber: f.subscriber, err: f.error },
+        `event handler of ${f.subscriber} failed`,
+      ),
   });
   const settings = createSettingsStore(db.core, secrets);
   const config = new PluginConfigService(settings);
@@ -119,8 +122,12 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
       ws: hub,
       pluginLogger: (id) => loggers.pluginLogger(id),
       core: {
-        info: async () => ({ version: options.version ?? CORE_VERSION, pluginApiVersion: PLUGIN_API_VERSION }),
-        setting: async (key) => (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
+        info: async () => ({
+          version: options.version ?? CORE_VERSION,
+          pluginApiVersion: PLUGIN_API_VERSION,
+        }),
+        setting: async (key) =>
+          (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
       },
       notify: async (plugin, message) => {
         loggers.pluginLogger(plugin).info('notification', { ...message });
@@ -168,7 +175,9 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
 
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 39921, hostname: host }, () => resolveServer(s));
+    const s = serve({ fetch: app.fetch, port: options.port ?? 39921, hostname: host }, () =>
+      resolveServer(s),
+    );
     s.once('error', reject);
   });
   hub.attach(server as import('node:http').Server);
@@ -187,6 +196,14 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
       });
     announce(setupToken, url);
   }
+  // Expired sessions and tokens are refused on use anyway; this keeps the tables small.
+  const purge = setInterval(() => {
+    auth
+      .purgeExpired()
+      .catch((error: unknown) => log.warn({ err: error }, 'purging expired sessions failed'));
+  }, 60 * 60_000);
+  purge.unref();
+
   log.info({ url, plugins: manager.list().filter((p) => p.status === 'running').length }, 'panel started');
   bus.emit('panel.started', { url });
 
@@ -204,11 +221,13 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     app,
     stop() {
       stopped ??= (async () => {
+        clearInterval(purge);
+        // Sockets first: upgraded connections would otherwise hold the server open.
+        await hub.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as import('node:http').Server).closeAllConnections?.();
         });
-        hub.close();
         await manager.stopAll();
         await runs.shutdown();
         await db.close();

@@ -45,5 +45,10 @@ const busRate = measure('webcasa bus (scoped, stamped)', () => {
   for (let i = 0; i < N; i++) plugin.emit('host.created' as never, payload as never);
 });
 console.log(
-  JSON.stringify({ bench: 'event-bus', ratio: Number((busRate / rawRate).toFixed(3)), goal: 0.9, sink: sink > 0 }),
+  JSON.stringify({
+    bench: 'event-bus',
+    ratio: Number((busRate / rawRate).toFixed(3)),
+    goal: 0.9,
+    sink: sink > 0,
+  }),
 );

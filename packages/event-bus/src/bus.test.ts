@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createEventBus, type BusEvent } from './index.js';
+import { type BusEvent, createEventBus } from './index.js';
 
 declare module './bus.js' {
   interface WebcasaEvents {

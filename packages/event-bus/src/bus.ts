@@ -182,7 +182,10 @@ export function createEventBus(options: CreateEventBusOptions = {}): EventBus {
     if (isWildcard(pattern)) {
       const prefix = pattern === ALL ? '' : pattern.slice(0, -1);
       let set = wildcards.get(prefix);
-      if (!set) wildcards.set(prefix, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        wildcards.set(prefix, set);
+      }
       set.add(reg);
     } else {
       exact.on(pattern, reg.wrapped);
@@ -266,7 +269,11 @@ export function createEventBus(options: CreateEventBusOptions = {}): EventBus {
         for (const reg of regsFor(pattern, handler)) remove(reg, owned);
       },
       emit(type: string, payload: unknown, emitOptions?: EmitOptions): boolean {
-        return deliver(type, payload, emitOptions === undefined ? defaultSource : (emitOptions.source ?? defaultSource));
+        return deliver(
+          type,
+          payload,
+          emitOptions === undefined ? defaultSource : (emitOptions.source ?? defaultSource),
+        );
       },
       async emitAsync(type: string, payload: unknown, emitOptions?: EmitOptions) {
         const results: unknown[] = [];

@@ -1,7 +1,7 @@
 export {
-  createEventBus,
   type BusEvent,
   type CreateEventBusOptions,
+  createEventBus,
   type EmitOptions,
   type EventBus,
   type EventHandler,

@@ -45,7 +45,10 @@ export interface PluginEvents {
   once(pattern: WildcardPattern, handler: EventHandler): Unsubscribe;
   off(typeOrPattern: string, handler: EventHandler<any>): void;
   emit<T extends EventType>(type: T, payload: PayloadOf<T>): boolean;
-  emitAsync<T extends EventType>(type: T, payload: PayloadOf<T>): Promise<{ handled: number; failed: number }>;
+  emitAsync<T extends EventType>(
+    type: T,
+    payload: PayloadOf<T>,
+  ): Promise<{ handled: number; failed: number }>;
 }
 
 export interface PluginConfig<C extends Record<string, unknown> = Record<string, unknown>> {
@@ -145,10 +148,7 @@ export type ServiceOf<Id extends string> = Id extends keyof PluginServices ? Plu
 /** Migrations for one plugin, by name; applied in name order and recorded per plugin. */
 export type PluginMigrations = Record<string, Migration>;
 
-export interface PluginContext<
-  Config extends Record<string, unknown> = Record<string, unknown>,
-  DB = any,
-> {
+export interface PluginContext<Config extends Record<string, unknown> = Record<string, unknown>, DB = any> {
   readonly id: string;
   readonly manifest: Manifest;
   /** Can reach only tables named `plugin_<id>_*`; anything else throws. */

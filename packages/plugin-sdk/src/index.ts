@@ -1,4 +1,4 @@
+export type * from './context.js';
 export * from './manifest.js';
 export * from './server.js';
 export * from './web.js';
-export type * from './context.js';

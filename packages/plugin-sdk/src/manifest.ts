@@ -36,16 +36,24 @@ export type Role = (typeof ROLES)[number];
 
 const pluginId = z
   .string()
-  .regex(PLUGIN_ID_PATTERN, 'must be 2-40 characters: a lowercase letter, then lowercase letters, digits or -');
+  .regex(
+    PLUGIN_ID_PATTERN,
+    'must be 2-40 characters: a lowercase letter, then lowercase letters, digits or -',
+  );
 
-const semverVersion = z.string().refine((v) => semver.valid(v) !== null, 'must be a semver version like 1.2.3');
+const semverVersion = z
+  .string()
+  .refine((v) => semver.valid(v) !== null, 'must be a semver version like 1.2.3');
 const semverRange = z
   .string()
   .refine((v) => semver.validRange(v) !== null, 'must be a semver range like ^1.0.0');
 
 const eventType = z
   .string()
-  .regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/, 'must be a dotted lowercase name like "docker.container.started"');
+  .regex(
+    /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/,
+    'must be a dotted lowercase name like "docker.container.started"',
+  );
 
 /** A Lucide icon name in kebab case, e.g. `container`, `hard-drive`. */
 const iconName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a Lucide icon name in kebab case');
@@ -78,7 +86,10 @@ const configProperty: z.ZodType<ConfigProperty> = z
 
 const configSchema = z.object({
   type: z.literal('object').default('object'),
-  properties: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'config keys must be identifiers'), configProperty),
+  properties: z.record(
+    z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'config keys must be identifiers'),
+    configProperty,
+  ),
   required: z.array(z.string()).optional(),
   additionalProperties: z.boolean().optional(),
 });
@@ -129,7 +140,12 @@ export const manifestSchema = z
     priority: z.number().int().min(-1000).max(1000).default(0),
     permissions: z.array(z.enum(PLUGIN_PERMISSIONS)).default([]),
     /** Permission strings this plugin's routes check, as `plugin:<id>:<name>` at run time. */
-    scopes: z.record(z.string().regex(/^[a-z][a-z0-9.-]*$/, 'scope names are lowercase dotted words'), scopeDefinition).default({}),
+    scopes: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9.-]*$/, 'scope names are lowercase dotted words'),
+        scopeDefinition,
+      )
+      .default({}),
     config: configSchema.optional(),
     events: z.array(eventType).default([]),
     web: z
@@ -142,13 +158,23 @@ export const manifestSchema = z
   })
   .superRefine((m, ctx) => {
     for (const dep of Object.keys(m.dependencies)) {
-      if (dep === m.id) ctx.addIssue({ code: 'custom', path: ['dependencies', dep], message: 'a plugin cannot depend on itself' });
+      if (dep === m.id)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dependencies', dep],
+          message: 'a plugin cannot depend on itself',
+        });
       if (dep in m.optionalDependencies)
-        ctx.addIssue({ code: 'custom', path: ['optionalDependencies', dep], message: 'listed as both required and optional' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optionalDependencies', dep],
+          message: 'listed as both required and optional',
+        });
     }
     const props = m.config?.properties ?? {};
     for (const key of m.config?.required ?? []) {
-      if (!(key in props)) ctx.addIssue({ code: 'custom', path: ['config', 'required'], message: `"${key}" is not a property` });
+      if (!(key in props))
+        ctx.addIssue({ code: 'custom', path: ['config', 'required'], message: `"${key}" is not a property` });
     }
   });
 
@@ -163,7 +189,9 @@ export class ManifestError extends Error {
     readonly source: string,
     readonly issues: { path: string; message: string }[],
   ) {
-    super(`invalid plugin manifest in ${source}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    super(
+      `invalid plugin manifest in ${source}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    );
     this.name = 'ManifestError';
   }
 }

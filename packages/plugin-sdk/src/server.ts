@@ -4,7 +4,10 @@ import { PLUGIN_API_VERSION } from './manifest.js';
 /** Marker the host checks before it trusts an imported server entry. */
 export const SERVER_PLUGIN_MARKER = '@webcasa/server-plugin' as const;
 
-export interface ServerPluginDefinition<Config extends Record<string, unknown> = Record<string, unknown>, DB = any> {
+export interface ServerPluginDefinition<
+  Config extends Record<string, unknown> = Record<string, unknown>,
+  DB = any,
+> {
   /** Register routes, event handlers, migrations and services. Runs in dependency order. */
   setup(ctx: PluginContext<Config, DB>): void | Promise<void>;
   /** Begin background work, after every plugin's setup. */
@@ -32,9 +35,10 @@ export interface ServerPlugin<Config extends Record<string, unknown> = Record<st
  *   },
  * });
  */
-export function defineServerPlugin<Config extends Record<string, unknown> = Record<string, unknown>, DB = any>(
-  definition: ServerPluginDefinition<Config, DB>,
-): ServerPlugin<Config, DB> {
+export function defineServerPlugin<
+  Config extends Record<string, unknown> = Record<string, unknown>,
+  DB = any,
+>(definition: ServerPluginDefinition<Config, DB>): ServerPlugin<Config, DB> {
   if (typeof definition?.setup !== 'function') {
     throw new TypeError('defineServerPlugin: setup(ctx) is required');
   }

@@ -26,14 +26,68 @@ export interface TestResponse<T = any> {
 /** A small fetch wrapper authenticated with a bearer token. Paths are relative to the panel URL. */
 export interface TestClient {
   readonly token: string;
-  request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse<T>>;
   get<T = any>(path: string): Promise<TestResponse<T>>;
   post<T = any>(path: string, body?: unknown): Promise<TestResponse<T>>;
   put<T = any>(path: string, body?: unknown): Promise<TestResponse<T>>;
   patch<T = any>(path: string, body?: unknown): Promise<TestResponse<T>>;
   delete<T = any>(path: string): Promise<TestResponse<T>>;
   /** Open an authenticated WebSocket to a `/ws/...` path. Resolves once open. */
-  ws(path: string): Promise<WebSocket>;
+  ws(path: string): Promise<TestSocket>;
+}
+
+/** An open WebSocket whose incoming messages are queued, so none is missed between open and `next()`. */
+export interface TestSocket {
+  readonly raw: WebSocket;
+  /** The next message as text (waits up to `timeoutMs`, default 5 s). */
+  next(timeoutMs?: number): Promise<string>;
+  send(data: string): void;
+  /** Close and wait for the close handshake; resolves with the close code. */
+  close(code?: number): Promise<number>;
+  /** Resolves with the close code when the server closes the socket. */
+  closed: Promise<number>;
+}
+
+function wrapSocket(socket: WebSocket): TestSocket {
+  const queue: string[] = [];
+  const waiters: ((m: string) => void)[] = [];
+  socket.on('message', (data) => {
+    const text = String(data);
+    const waiter = waiters.shift();
+    if (waiter) waiter(text);
+    else queue.push(text);
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  return {
+    raw: socket,
+    next(timeoutMs = 5000) {
+      const queued = queue.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(deliver);
+          if (i !== -1) waiters.splice(i, 1);
+          reject(new Error(`no WebSocket message within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const deliver = (m: string) => {
+          clearTimeout(timer);
+          resolve(m);
+        };
+        waiters.push(deliver);
+      });
+    },
+    send: (data) => socket.send(data),
+    close(code = 1000) {
+      if (socket.readyState === WebSocket.OPEN) socket.close(code);
+      return closed;
+    },
+    closed,
+  };
 }
 
 export interface TestPanel {
@@ -53,7 +107,12 @@ export interface TestPanel {
 const PASSWORD = 'test-password-123';
 
 export function createTestClient(baseUrl: string, token = ''): TestClient {
-  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
     if (body !== undefined) {
@@ -78,10 +137,13 @@ export function createTestClient(baseUrl: string, token = ''): TestClient {
       const url = new URL(path, baseUrl);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
       const socket = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const wrapped = wrapSocket(socket);
       return new Promise((resolve, reject) => {
-        socket.once('open', () => resolve(socket));
+        socket.once('open', () => resolve(wrapped));
         socket.once('error', reject);
-        socket.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket ${path} answered ${res.statusCode}`)));
+        socket.once('unexpected-response', (_req, res) =>
+          reject(new Error(`WebSocket ${path} answered ${res.statusCode}`)),
+        );
       });
     },
   };
@@ -124,7 +186,10 @@ export async function startTestPanel(options: TestPanelOptions = {}): Promise<Te
   async function clientAs(role: 'admin' | 'operator' | 'viewer', username?: string): Promise<TestClient> {
     const name = username ?? `${role}${++counter}`;
     await panel.auth.createUser({ username: name, password: PASSWORD, role });
-    const res = await createTestClient(panel.url).post('/api/auth/login', { username: name, password: PASSWORD });
+    const res = await createTestClient(panel.url).post('/api/auth/login', {
+      username: name,
+      password: PASSWORD,
+    });
     if (res.status !== 200) throw new Error(`test login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return createTestClient(panel.url, res.body.token);
   }

@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Updateable } from 'kysely';
+import type { IncomingMessage } from 'node:http';
 import type { RequestUser, Role } from '@webcasa/plugin-sdk';
-import { badRequest, HttpError, notFound, tooManyRequests } from '../errors.js';
+import type { Kysely, Updateable } from 'kysely';
 import type { CoreDatabase, UsersTable } from '../db/schema.js';
+import { badRequest, HttpError, notFound, tooManyRequests } from '../errors.js';
 import type { SecretBox } from '../settings/secrets.js';
 import { assertPasswordRules, hashPassword, verifyPassword } from './passwords.js';
-import { SlidingWindowLimiter, type RateLimitOptions } from './rate-limit.js';
-import { deleteUserSessions, findSession, hashToken, insertSession, randomToken, SESSION_PREFIX } from './sessions.js';
+import { type RateLimitOptions, SlidingWindowLimiter } from './rate-limit.js';
+import {
+  deleteUserSessions,
+  findSession,
+  hashToken,
+  insertSession,
+  randomToken,
+  readCookie,
+  SESSION_COOKIE,
+  SESSION_PREFIX,
+} from './sessions.js';
 import {
   deleteSetupTokenHash,
   generateSetupToken,
@@ -130,7 +140,12 @@ export interface AuthService {
   /** Set a password and end the user's sessions (but `keepSessionId`). Clears a lockout. */
   setPassword(userId: number, password: string, options?: { keepSessionId?: string }): Promise<void>;
   /** A user changing their own password: checks the current one first. */
-  changePassword(userId: number, currentPassword: string, newPassword: string, keepSessionId?: string): Promise<void>;
+  changePassword(
+    userId: number,
+    currentPassword: string,
+    newPassword: string,
+    keepSessionId?: string,
+  ): Promise<void>;
   countUsers(): Promise<number>;
   /** Check credentials (and the second factor) and open a session. */
   login(input: LoginInput): Promise<LoginResult>;
@@ -138,6 +153,12 @@ export interface AuthService {
   logout(sessionId: string): Promise<void>;
   /** The user behind a session (`wcs_…`) or API (`wct_…`) token, if it is valid. */
   authenticate(token: string): Promise<RequestUser | undefined>;
+  /**
+   * The user behind a raw Node request (WebSocket upgrades): `Authorization: Bearer`,
+   * else a `token` query parameter (browsers cannot set headers on WebSockets), else
+   * the session cookie. The caller checks `Origin` (cookies ride along cross-site).
+   */
+  authenticateRequest(req: Pick<IncomingMessage, 'headers' | 'url'>): Promise<RequestUser | undefined>;
   /** Like {@link AuthService.authenticate}, with the session or token it came from. */
   resolveCredential(token: string): Promise<Credential | undefined>;
   /** Create an API token; the plaintext is in the result only. */
@@ -224,7 +245,9 @@ class DefaultAuthService implements AuthService {
     this.#ttlMs = options.sessionTtlMs ?? 7 * DAY_MS;
     this.#lockout = options.lockout ?? { maxFailures: 5, lockMs: 15 * 60_000 };
     this.#loginLimiter =
-      options.loginRateLimit === false ? undefined : new SlidingWindowLimiter({ ...options.loginRateLimit, now: this.#now });
+      options.loginRateLimit === false
+        ? undefined
+        : new SlidingWindowLimiter({ ...options.loginRateLimit, now: this.#now });
     this.#confirmLimiter = new SlidingWindowLimiter({ limit: 10, windowMs: 60_000, now: this.#now });
   }
 
@@ -239,7 +262,12 @@ class DefaultAuthService implements AuthService {
     return toUserInfo(row, this.#now());
   }
 
-  async #insertUser(db: Kysely<CoreDatabase>, username: string, passwordHash: string, role: Role): Promise<UserRow> {
+  async #insertUser(
+    db: Kysely<CoreDatabase>,
+    username: string,
+    passwordHash: string,
+    role: Role,
+  ): Promise<UserRow> {
     const now = this.#now();
     try {
       return await db
@@ -274,14 +302,19 @@ class DefaultAuthService implements AuthService {
       if (!current) throw notFound(`user ${id} not found`);
       const enabledAdmin = current.role === 'admin' && current.disabled === 0;
       const demoting = patch.role !== undefined && patch.role !== 'admin';
-      if (enabledAdmin && (demoting || patch.disabled === true) && (await otherEnabledAdmins(trx, id)) === 0) {
+      if (
+        enabledAdmin &&
+        (demoting || patch.disabled === true) &&
+        (await otherEnabledAdmins(trx, id)) === 0
+      ) {
         throw lastAdmin(demoting ? 'demote' : 'disable');
       }
       const now = this.#now();
       const values: Updateable<UsersTable> = { updated_at: now };
       if (patch.role !== undefined) values.role = patch.role;
       if (patch.disabled !== undefined) values.disabled = patch.disabled ? 1 : 0;
-      if (passwordHash !== undefined) Object.assign(values, { password_hash: passwordHash, failed_attempts: 0, locked_until: null });
+      if (passwordHash !== undefined)
+        Object.assign(values, { password_hash: passwordHash, failed_attempts: 0, locked_until: null });
       const updated = await trx
         .updateTable('users')
         .set(values)
@@ -307,7 +340,11 @@ class DefaultAuthService implements AuthService {
     });
   }
 
-  async setPassword(userId: number, password: string, options: { keepSessionId?: string } = {}): Promise<void> {
+  async setPassword(
+    userId: number,
+    password: string,
+    options: { keepSessionId?: string } = {},
+  ): Promise<void> {
     await this.#setPassword(userId, password, 'body.password', options.keepSessionId);
   }
 
@@ -323,7 +360,12 @@ class DefaultAuthService implements AuthService {
     await deleteUserSessions(this.#db, userId, keepSessionId);
   }
 
-  async changePassword(userId: number, currentPassword: string, newPassword: string, keepSessionId?: string): Promise<void> {
+  async changePassword(
+    userId: number,
+    currentPassword: string,
+    newPassword: string,
+    keepSessionId?: string,
+  ): Promise<void> {
     await this.#confirmPassword(userId, currentPassword, 'body.currentPassword');
     await this.#setPassword(userId, newPassword, 'body.newPassword', keepSessionId);
   }
@@ -358,7 +400,10 @@ class DefaultAuthService implements AuthService {
     const result = this.#loginLimiter.hit(`${kind}:${ip ?? 'unknown'}`);
     if (!result.allowed) {
       const seconds = Math.ceil(result.retryAfterMs / 1000);
-      throw tooManyRequests(`too many ${kind} attempts from this address; try again in ${seconds} s`, seconds);
+      throw tooManyRequests(
+        `too many ${kind} attempts from this address; try again in ${seconds} s`,
+        seconds,
+      );
     }
   }
 
@@ -378,11 +423,19 @@ class DefaultAuthService implements AuthService {
       throw invalidCredentials();
     }
     if (row.disabled === 1) {
-      throw new HttpError(403, 'WEBCASA_ACCOUNT_DISABLED', `the account "${row.username}" is disabled; ask an admin`);
+      throw new HttpError(
+        403,
+        'WEBCASA_ACCOUNT_DISABLED',
+        `the account "${row.username}" is disabled; ask an admin`,
+      );
     }
     if (row.totp_enabled === 1) await this.#checkSecondFactor(row, input);
     if (row.failed_attempts !== 0 || row.locked_until !== null) {
-      await this.#db.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', row.id).execute();
+      await this.#db
+        .updateTable('users')
+        .set({ failed_attempts: 0, locked_until: null })
+        .where('id', '=', row.id)
+        .execute();
     }
     return this.#openSession(row, input.ip, input.userAgent);
   }
@@ -433,13 +486,19 @@ class DefaultAuthService implements AuthService {
       return;
     }
     // Not a failure: this is the first step of the two-step sign-in.
-    throw new HttpError(401, 'WEBCASA_TOTP_REQUIRED', 'enter the code from your authenticator app (or a recovery code)');
+    throw new HttpError(
+      401,
+      'WEBCASA_TOTP_REQUIRED',
+      'enter the code from your authenticator app (or a recovery code)',
+    );
   }
 
   #readTotp(envelope: string): StoredTotp {
     const text = this.#secrets.decrypt(envelope);
-    const value = JSON.parse(text) as StoredTotp;
-    return { secret: value.secret, lastStep: value.lastStep ?? -1 };
+    // A bare base32 secret (e.g. written by a tool) has no replay mark yet.
+    if (!text.startsWith('{')) return { secret: text, lastStep: -1 };
+    const value = JSON.parse(text) as Partial<StoredTotp>;
+    return { secret: String(value.secret), lastStep: value.lastStep ?? -1 };
   }
 
   /** Accept a code once: the step it matched is stored with a compare-and-set on the column. */
@@ -459,7 +518,13 @@ class DefaultAuthService implements AuthService {
 
   async #useRecoveryCode(row: UserRow, code: string): Promise<boolean> {
     if (!row.recovery_codes) return false;
-    const hashes = JSON.parse(row.recovery_codes) as string[];
+    let hashes: string[];
+    try {
+      hashes = JSON.parse(row.recovery_codes) as string[];
+    } catch {
+      return false;
+    }
+    if (!Array.isArray(hashes)) return false;
     const given = normalizeRecoveryCode(code);
     if (given.length !== 10) return false;
     const matches = await Promise.all(hashes.map((hash) => verifyPassword(given, hash)));
@@ -477,7 +542,13 @@ class DefaultAuthService implements AuthService {
   }
 
   async #openSession(row: UserRow, ip?: string | null, userAgent?: string | null): Promise<LoginResult> {
-    const session = await insertSession(this.#db, { userId: row.id, now: this.#now(), ttlMs: this.#ttlMs, ip, userAgent });
+    const session = await insertSession(this.#db, {
+      userId: row.id,
+      now: this.#now(),
+      ttlMs: this.#ttlMs,
+      ip,
+      userAgent,
+    });
     return {
       token: session.token,
       csrfToken: session.csrfToken,
@@ -493,6 +564,18 @@ class DefaultAuthService implements AuthService {
 
   async authenticate(token: string): Promise<RequestUser | undefined> {
     return (await this.resolveCredential(token))?.user;
+  }
+
+  async authenticateRequest(req: Pick<IncomingMessage, 'headers' | 'url'>): Promise<RequestUser | undefined> {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      return match ? this.authenticate(match[1]!) : undefined;
+    }
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+    if (query) return this.authenticate(query);
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return cookie?.startsWith(SESSION_PREFIX) ? this.authenticate(cookie) : undefined;
   }
 
   async resolveCredential(token: string): Promise<Credential | undefined> {
@@ -515,7 +598,11 @@ class DefaultAuthService implements AuthService {
     let expiresAt = session.expires_at;
     if (now - session.last_seen_at >= SESSION_TOUCH_MS) {
       expiresAt = now + this.#ttlMs;
-      await this.#db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
+      await this.#db
+        .updateTable('sessions')
+        .set({ last_seen_at: now, expires_at: expiresAt })
+        .where('id', '=', id)
+        .execute();
     }
     return {
       kind: 'session',
@@ -556,7 +643,10 @@ class DefaultAuthService implements AuthService {
   }
 
   async purgeExpired(): Promise<number> {
-    const result = await this.#db.deleteFrom('sessions').where('expires_at', '<=', this.#now()).executeTakeFirst();
+    const result = await this.#db
+      .deleteFrom('sessions')
+      .where('expires_at', '<=', this.#now())
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -564,15 +654,22 @@ class DefaultAuthService implements AuthService {
 
   async createToken(userId: number, input: NewTokenInput): Promise<CreatedToken> {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name.length < 1 || name.length > 100) throw badRequest('body.name: must be 1-100 characters', 'body.name');
+    if (name.length < 1 || name.length > 100)
+      throw badRequest('body.name: must be 1-100 characters', 'body.name');
     let scopes: string[] | null = null;
     if (input.scopes !== undefined) {
       if (!Array.isArray(input.scopes) || input.scopes.length === 0 || input.scopes.length > 50) {
-        throw badRequest('body.scopes: list 1-50 permissions, or leave it out for the full role', 'body.scopes');
+        throw badRequest(
+          'body.scopes: list 1-50 permissions, or leave it out for the full role',
+          'body.scopes',
+        );
       }
       input.scopes.forEach((scope, i) => {
         if (typeof scope !== 'string' || !SCOPE_PATTERN.test(scope)) {
-          throw badRequest(`body.scopes.${i}: must be "*", "core:<area>" or "plugin:<id>:<scope>"`, `body.scopes.${i}`);
+          throw badRequest(
+            `body.scopes.${i}: must be "*", "core:<area>" or "plugin:<id>:<scope>"`,
+            `body.scopes.${i}`,
+          );
         }
       });
       scopes = [...new Set(input.scopes)];
@@ -631,7 +728,11 @@ class DefaultAuthService implements AuthService {
     const row = await findUserById(this.#db, userId);
     if (!row) throw notFound(`user ${userId} not found`);
     if (row.totp_enabled === 1) {
-      throw new HttpError(409, 'WEBCASA_TOTP_ENABLED', 'two-factor authentication is already on; turn it off first');
+      throw new HttpError(
+        409,
+        'WEBCASA_TOTP_ENABLED',
+        'two-factor authentication is already on; turn it off first',
+      );
     }
     const secret = generateTotpSecret();
     await this.#db
@@ -652,7 +753,11 @@ class DefaultAuthService implements AuthService {
       throw new HttpError(409, 'WEBCASA_TOTP_ENABLED', 'two-factor authentication is already on');
     }
     if (!row.totp_secret) {
-      throw new HttpError(409, 'WEBCASA_TOTP_NOT_ENROLLED', 'start two-factor enrollment first (POST /api/auth/totp/enroll)');
+      throw new HttpError(
+        409,
+        'WEBCASA_TOTP_NOT_ENROLLED',
+        'start two-factor enrollment first (POST /api/auth/totp/enroll)',
+      );
     }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
     const hashes = await Promise.all(codes.map((c) => hashPassword(normalizeRecoveryCode(c))));
@@ -667,7 +772,12 @@ class DefaultAuthService implements AuthService {
       return true;
     });
     if (!ok) {
-      throw new HttpError(400, 'WEBCASA_TOTP_INVALID', 'body.code: the code does not match; check the clock of your device', 'body.code');
+      throw new HttpError(
+        400,
+        'WEBCASA_TOTP_INVALID',
+        'body.code: the code does not match; check the clock of your device',
+        'body.code',
+      );
     }
     return codes;
   }

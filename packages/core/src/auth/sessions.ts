@@ -30,6 +30,23 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** One cookie's value from a raw `Cookie` header (for requests outside Hono, e.g. WebSocket upgrades). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+  }
+  return undefined;
+}
+
 export interface NewSession {
   /** The plaintext token for the cookie; only its hash is stored. */
   token: string;
@@ -76,6 +93,7 @@ export interface SessionLookup {
   disabled: number;
 }
 
+/** A session by id (the token's hash), with the fields of its user that authentication needs. */
 export function findSession(db: Kysely<CoreDatabase>, id: string): Promise<SessionLookup | undefined> {
   return db
     .selectFrom('sessions')
@@ -95,7 +113,11 @@ export function findSession(db: Kysely<CoreDatabase>, id: string): Promise<Sessi
 }
 
 /** Delete every session of a user, except `keepId` if given. Returns how many went. */
-export async function deleteUserSessions(db: Kysely<CoreDatabase>, userId: number, keepId?: string): Promise<number> {
+export async function deleteUserSessions(
+  db: Kysely<CoreDatabase>,
+  userId: number,
+  keepId?: string,
+): Promise<number> {
   let query = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (keepId) query = query.where('id', '!=', keepId);
   const result = await query.executeTakeFirst();

@@ -24,12 +24,17 @@ export function normalizeSetupToken(token: string): string {
   return token.toUpperCase().replace(/[\s-]/g, '');
 }
 
+/** SHA-256 of the normalised token, as stored in settings. */
 export function hashSetupToken(token: string): string {
   return hashToken(`setup:${normalizeSetupToken(token)}`);
 }
 
 /** Store the hash of a new token, replacing any older one. */
-export async function storeSetupTokenHash(db: Kysely<CoreDatabase>, hash: string, now: number): Promise<void> {
+export async function storeSetupTokenHash(
+  db: Kysely<CoreDatabase>,
+  hash: string,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('settings')
     .values({ key: SETUP_TOKEN_KEY, value: JSON.stringify(hash), secret: 0, updated_at: now })
@@ -37,13 +42,18 @@ export async function storeSetupTokenHash(db: Kysely<CoreDatabase>, hash: string
     .execute();
 }
 
+/** Forget the token (used, or no longer needed). */
 export async function deleteSetupTokenHash(db: Kysely<CoreDatabase>): Promise<void> {
   await db.deleteFrom('settings').where('key', '=', SETUP_TOKEN_KEY).execute();
 }
 
 /** Whether `token` matches the stored hash (constant-time). False when none is stored. */
 export async function setupTokenMatches(db: Kysely<CoreDatabase>, token: string): Promise<boolean> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SETUP_TOKEN_KEY).executeTakeFirst();
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', SETUP_TOKEN_KEY)
+    .executeTakeFirst();
   if (!row) return false;
   let stored: unknown;
   try {

@@ -42,6 +42,7 @@ export interface CreatedToken extends TokenInfo {
   token: string;
 }
 
+/** The `scopes` column as a list; null means the owner's full role. */
 export function parseScopes(text: string | null): string[] | null {
   if (text === null) return null;
   try {
@@ -53,6 +54,7 @@ export function parseScopes(text: string | null): string[] | null {
   }
 }
 
+/** Map a row to what the API may show (no hash). */
 export function toTokenInfo(row: Selectable<ApiTokensTable> & { username?: string }): TokenInfo {
   const info: TokenInfo = {
     id: row.id,

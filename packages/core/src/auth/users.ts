@@ -1,8 +1,8 @@
+import { ROLES, type Role } from '@webcasa/plugin-sdk';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { ROLES, type Role } from '@webcasa/plugin-sdk';
-import { badRequest, conflict, HttpError } from '../errors.js';
 import type { CoreDatabase, UsersTable } from '../db/schema.js';
+import { badRequest, conflict, HttpError } from '../errors.js';
 
 /** Letters, digits, `_`, `.` and `-`, 2 to 32 characters. Unique regardless of case. */
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]{2,32}$/;
@@ -51,6 +51,7 @@ export function assertUsername(username: string, field = 'body.username'): void 
   }
 }
 
+/** The 409 for a taken username, naming `body.username`. */
 export function usernameTaken(username: string): HttpError {
   return conflict(`the username "${username}" is already taken`, 'body.username');
 }
@@ -60,11 +61,13 @@ export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/** A user row by name, whatever the case typed. */
 export function findUserByName(db: Kysely<CoreDatabase>, username: string): Promise<UserRow | undefined> {
   // The column is `collate nocase`, so this matches whatever case was typed.
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
+/** A user row by id. */
 export function findUserById(db: Kysely<CoreDatabase>, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -81,6 +84,7 @@ export async function otherEnabledAdmins(db: Kysely<CoreDatabase>, exceptId: num
   return Number(row.n);
 }
 
+/** The 409 refusing to leave the panel without an enabled admin. */
 export function lastAdmin(action: string): HttpError {
   return new HttpError(
     409,

@@ -1,13 +1,13 @@
-import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { PLUGIN_API_VERSION } from '@webcasa/plugin-sdk';
 import { createAuthService } from '../auth/index.js';
 import { openDatabase } from '../db/database.js';
 import { errorMessage } from '../errors.js';
 import { discoverPlugins } from '../plugins/discovery.js';
 import { resolvePlugins } from '../plugins/resolver.js';
-import { createSecretBox, loadOrCreateKey } from '../settings/secrets.js';
 import { type Panel, type PanelOptions, startPanel } from '../server.js';
+import { createSecretBox, loadOrCreateKey } from '../settings/secrets.js';
 import { CORE_VERSION } from '../version.js';
 
 /** What a distribution tells the CLI about itself. */
@@ -99,7 +99,10 @@ function dataDirOf(values: { 'data-dir'?: string }, io: CliIo): string {
   return resolve(base, values['data-dir'] ?? io.env.WEBCASA_DATA_DIR ?? './data');
 }
 
-async function readPassword(values: { password?: string; 'password-stdin'?: boolean }, io: CliIo): Promise<string> {
+async function readPassword(
+  values: { password?: string; 'password-stdin'?: boolean },
+  io: CliIo,
+): Promise<string> {
   if (values['password-stdin']) {
     const text = (await io.readStdin()).replace(/\r?\n$/, '');
     if (!text) throw new UsageError('--password-stdin: nothing was read from standard input');
@@ -116,7 +119,11 @@ async function readPassword(values: { password?: string; 'password-stdin'?: bool
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), { plugins: ['@webcasa/plugin-docker'] });
  */
-export async function runCli(argv: string[], distribution: Distribution = {}, io: CliIo = defaultIo): Promise<number> {
+export async function runCli(
+  argv: string[],
+  distribution: Distribution = {},
+  io: CliIo = defaultIo,
+): Promise<number> {
   try {
     return await dispatch(argv, distribution, io);
   } catch (error) {
@@ -136,7 +143,9 @@ async function dispatch(argv: string[], distribution: Distribution, io: CliIo): 
     return command ? 0 : 2;
   }
   if (command === '-v' || command === '--version') {
-    io.stdout(`${distribution.name ?? 'webcasa'} ${distribution.version ?? CORE_VERSION} (core ${CORE_VERSION}, plugin API ${PLUGIN_API_VERSION})\n`);
+    io.stdout(
+      `${distribution.name ?? 'webcasa'} ${distribution.version ?? CORE_VERSION} (core ${CORE_VERSION}, plugin API ${PLUGIN_API_VERSION})\n`,
+    );
     return 0;
   }
   switch (command) {
@@ -168,7 +177,8 @@ async function start(argv: string[], distribution: Distribution, io: CliIo): Pro
   }
   const portText = values.port ?? io.env.WEBCASA_PORT ?? '39921';
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${portText}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: "${portText}" is not a port number`);
   const panel: Panel = await startPanel({
     ...distribution.panel,
     dataDir: dataDirOf(values, io),
@@ -191,7 +201,10 @@ async function start(argv: string[], distribution: Distribution, io: CliIo): Pro
   return 0;
 }
 
-async function withAuth<T>(dataDir: string, fn: (auth: ReturnType<typeof createAuthService>) => Promise<T>): Promise<T> {
+async function withAuth<T>(
+  dataDir: string,
+  fn: (auth: ReturnType<typeof createAuthService>) => Promise<T>,
+): Promise<T> {
   const db = await openDatabase(dataDir);
   try {
     const auth = createAuthService({ db: db.core, secrets: createSecretBox(loadOrCreateKey(dataDir)) });
@@ -229,7 +242,8 @@ async function admin(argv: string[], io: CliIo): Promise<number> {
   const dataDir = dataDirOf(values, io);
   if (sub === 'create') {
     const role = (values.role ?? 'admin') as 'admin' | 'operator' | 'viewer';
-    if (!['admin', 'operator', 'viewer'].includes(role)) throw new UsageError(`--role: "${role}" is not admin, operator or viewer`);
+    if (!['admin', 'operator', 'viewer'].includes(role))
+      throw new UsageError(`--role: "${role}" is not admin, operator or viewer`);
     const user = await withAuth(dataDir, (auth) => auth.createUser({ username, password, role }));
     io.stdout(`Created ${role} "${user.username}" (id ${user.id}).\n`);
     return 0;
@@ -288,7 +302,11 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
         version: p.manifest.version,
         package: p.packageName,
         enabled: enabled.get(p.id) ?? true,
-        state: disabled.has(p.id) ? 'disabled' : skipped.has(p.id) ? `error: ${skipped.get(p.id)!.message}` : 'ok',
+        state: disabled.has(p.id)
+          ? 'disabled'
+          : skipped.has(p.id)
+            ? `error: ${skipped.get(p.id)!.message}`
+            : 'ok',
       }));
       if (values.json) {
         io.stdout(`${JSON.stringify({ plugins: items, problems: discovered.problems }, null, 2)}\n`);
@@ -296,7 +314,8 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
       }
       if (items.length === 0) io.stdout('No plugins found.\n');
       for (const item of items) io.stdout(`${item.id.padEnd(24)} ${item.version.padEnd(10)} ${item.state}\n`);
-      for (const problem of discovered.problems) io.stdout(`${problem.packageName.padEnd(24)} ${'-'.padEnd(10)} error: ${problem.message}\n`);
+      for (const problem of discovered.problems)
+        io.stdout(`${problem.packageName.padEnd(24)} ${'-'.padEnd(10)} error: ${problem.message}\n`);
       return 0;
     }
     if (sub === 'enable' || sub === 'disable') {
@@ -306,15 +325,23 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
       const targets = [id];
       const isOn = (pid: string) => enabled.get(pid) ?? true;
       if (sub === 'disable') {
-        const dependents = discovered.plugins.filter((p) => id in p.manifest.dependencies && isOn(p.id)).map((p) => p.id);
+        const dependents = discovered.plugins
+          .filter((p) => id in p.manifest.dependencies && isOn(p.id))
+          .map((p) => p.id);
         if (dependents.length && !values.cascade) {
-          throw new Error(`plugin ${id} is needed by ${dependents.join(', ')}; disable them first or pass --cascade`);
+          throw new Error(
+            `plugin ${id} is needed by ${dependents.join(', ')}; disable them first or pass --cascade`,
+          );
         }
         targets.push(...dependents);
       } else {
-        const deps = Object.keys(known.get(id)!.manifest.dependencies).filter((d) => known.has(d) && !isOn(d));
+        const deps = Object.keys(known.get(id)!.manifest.dependencies).filter(
+          (d) => known.has(d) && !isOn(d),
+        );
         if (deps.length && !values.cascade) {
-          throw new Error(`plugin ${id} needs ${deps.join(', ')}, which is disabled; enable it first or pass --cascade`);
+          throw new Error(
+            `plugin ${id} needs ${deps.join(', ')}, which is disabled; enable it first or pass --cascade`,
+          );
         }
         targets.push(...deps);
       }
@@ -324,11 +351,15 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
           await trx
             .insertInto('plugin_state')
             .values({ id: target, enabled: sub === 'enable' ? 1 : 0, isolation: null, updated_at: now })
-            .onConflict((oc) => oc.column('id').doUpdateSet({ enabled: sub === 'enable' ? 1 : 0, updated_at: now }))
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet({ enabled: sub === 'enable' ? 1 : 0, updated_at: now }),
+            )
             .execute();
         }
       });
-      io.stdout(`${sub === 'enable' ? 'Enabled' : 'Disabled'} ${targets.join(', ')} (takes effect at the next start).\n`);
+      io.stdout(
+        `${sub === 'enable' ? 'Enabled' : 'Disabled'} ${targets.join(', ')} (takes effect at the next start).\n`,
+      );
       return 0;
     }
     throw new UsageError(`unknown plugin command "${sub}"`);

@@ -14,7 +14,13 @@ beforeEach(async () => {
   const now = Date.now();
   await db.core
     .insertInto('users')
-    .values({ username: 'root', password_hash: 'secret-hash', role: 'admin', created_at: now, updated_at: now })
+    .values({
+      username: 'root',
+      password_hash: 'secret-hash',
+      role: 'admin',
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 });
 
@@ -40,7 +46,9 @@ describe('openDatabase', () => {
   it('uses WAL and applies core migrations', async () => {
     expect(db.shared.db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = await db.core.introspection.getTables();
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'sessions', 'settings', 'runs']));
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['users', 'sessions', 'settings', 'runs']),
+    );
   });
 
   it('plugin migrations are recorded per plugin and run once', async () => {
@@ -57,7 +65,11 @@ describe('openDatabase', () => {
   it('a downgraded plugin whose applied migration is gone warns instead of failing', async () => {
     await db.migratePlugin('demo', {
       ...itemsMigration,
-      '002_extra': { async up(k: any) { await k.schema.alterTable('plugin_demo_items').addColumn('x', 'text').execute(); } },
+      '002_extra': {
+        async up(k: any) {
+          await k.schema.alterTable('plugin_demo_items').addColumn('x', 'text').execute();
+        },
+      },
     });
     const result = await db.migratePlugin('demo', itemsMigration);
     expect(result.missing).toEqual(['002_extra']);
@@ -72,7 +84,13 @@ describe('plugin table guard', () => {
   it('refuses a plugin reading core tables through the query builder', async () => {
     const pdb = db.forPlugin('demo');
     await expect(pdb.selectFrom('users').selectAll().execute()).rejects.toThrow(/outside its own tables/);
-    await expect(pdb.selectFrom('plugin_demo_items').innerJoin('users', 'users.id', 'plugin_demo_items.id').selectAll().execute()).rejects.toThrow(/users/);
+    await expect(
+      pdb
+        .selectFrom('plugin_demo_items')
+        .innerJoin('users', 'users.id', 'plugin_demo_items.id')
+        .selectAll()
+        .execute(),
+    ).rejects.toThrow(/users/);
   });
 
   it('refuses raw SQL that reaches users, however it is phrased', async () => {
@@ -106,7 +124,7 @@ describe('plugin table guard', () => {
     expect(users[0]!.role).toBe('admin');
   });
 
-  it('refuses another plugin reaching this plugin\'s tables', async () => {
+  it("refuses another plugin reaching this plugin's tables", async () => {
     const other = db.forPlugin('other');
     await expect(other.selectFrom('plugin_demo_items').selectAll().execute()).rejects.toThrow(/plugin other/);
   });

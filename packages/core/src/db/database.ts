@@ -62,7 +62,9 @@ export async function openDatabase(dataDir: string): Promise<PanelDatabase> {
   function forPlugin(pluginId: string): Kysely<any> {
     let db = pluginDbs.get(pluginId);
     if (!db) {
-      db = new Kysely<any>({ dialect: shared.dialect(`plugin ${pluginId}`, createTableGuard(shared.db, pluginId)) });
+      db = new Kysely<any>({
+        dialect: shared.dialect(`plugin ${pluginId}`, createTableGuard(shared.db, pluginId)),
+      });
       pluginDbs.set(pluginId, db);
     }
     return db;

@@ -25,7 +25,8 @@ const FORBIDDEN_LEADS = /^(attach|detach|pragma|vacuum|reindex|analyze)\b/;
 const TRANSACTION = /^(begin|commit|end|rollback|savepoint|release)\b/;
 // DDL a plugin may run on its own objects; triggers, views and virtual tables are refused.
 const DDL = /^(create|drop|alter)\b/;
-const IDENT = String.raw`(?:"((?:[^"]|"")+)"|` + '`([^`]+)`' + String.raw`|\[([^\]]+)\]|([A-Za-z_][A-Za-z0-9_$]*))`;
+// An identifier: "double quoted", `backquoted`, [bracketed] or bare; four capture groups.
+const IDENT = '(?:"((?:[^"]|"")+)"|`([^`]+)`|\\[([^\\]]+)\\]|([A-Za-z_][A-Za-z0-9_$]*))';
 const QUALIFIED = `(?:${IDENT}\\s*\\.\\s*)?${IDENT}`;
 
 function identAt(match: RegExpMatchArray, start: number): { schema?: string; name: string } {
@@ -72,7 +73,9 @@ export function createTableGuard(db: Database.Database, pluginId: string): State
     verified.clear();
     allowedPages = new Set();
     pageNames = new Map();
-    const rows = db.prepare('select name, tbl_name, rootpage from sqlite_schema where rootpage > 0').all() as {
+    const rows = db
+      .prepare('select name, tbl_name, rootpage from sqlite_schema where rootpage > 0')
+      .all() as {
       name: string;
       tbl_name: string;
       rootpage: number;
@@ -92,7 +95,9 @@ export function createTableGuard(db: Database.Database, pluginId: string): State
   function checkDdl(sql: string, lower: string): void {
     if (/^create\s+(temp|temporary)\b/.test(lower)) deny('temporary objects are not allowed');
     if (/^create\s+(virtual\s+table|trigger|view)\b/.test(lower) || /^drop\s+(trigger|view)\b/.test(lower)) {
-      deny('triggers, views and virtual tables are not allowed; use tables and indexes named ' + prefix + '*');
+      deny(
+        'triggers, views and virtual tables are not allowed; use tables and indexes named ' + prefix + '*',
+      );
     }
     const names: string[] = [];
     const table = sql.match(

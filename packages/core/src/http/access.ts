@@ -1,5 +1,5 @@
-import type { Context, MiddlewareHandler } from 'hono';
 import type { Role } from '@webcasa/plugin-sdk';
+import type { Context, MiddlewareHandler } from 'hono';
 import { forbidden, unauthorized } from '../errors.js';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

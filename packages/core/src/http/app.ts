@@ -7,12 +7,16 @@ import type { Kysely } from 'kysely';
 import type { AuthService } from '../auth/index.js';
 import { auditMiddleware, authMiddleware, csrfMiddleware } from '../auth/index.js';
 import type { CoreDatabase } from '../db/schema.js';
-import { HttpError, WebcasaError, notFound } from '../errors.js';
+import { forbidden, HttpError, notFound, WebcasaError } from '../errors.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { RunManager } from '../runs/index.js';
 import { registerRunRoutes } from '../runs/index.js';
 import type { PluginConfigService } from '../settings/plugin-config.js';
 import type { SettingsStore } from '../settings/settings-store.js';
+import { requireRole } from './access.js';
+import type { CoreEnv } from './env.js';
+import { errorResponse } from './error-handler.js';
+import { RouteRegistry } from './route.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPluginRoutes } from './routes/plugins.js';
@@ -20,10 +24,6 @@ import { registerSettingsRoutes } from './routes/settings.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 import { registerUserRoutes } from './routes/users.js';
-import type { CoreEnv } from './env.js';
-import { errorResponse } from './error-handler.js';
-import { RouteRegistry } from './route.js';
-import { requireRole } from './access.js';
 
 export interface AppDeps {
   version: string;
@@ -73,7 +73,14 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     }),
   );
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
-    app.use('/api/*', cors({ origin: deps.corsOrigins, credentials: true, allowHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token'] }));
+    app.use(
+      '/api/*',
+      cors({
+        origin: deps.corsOrigins,
+        credentials: true,
+        allowHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token'],
+      }),
+    );
   }
   app.use(
     '/api/*',
@@ -85,8 +92,9 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     }),
   );
   app.use(authMiddleware(deps.auth));
-  app.use(csrfMiddleware());
+  // Audit before CSRF, so refused cross-site attempts are recorded too.
   app.use(auditMiddleware(deps.db));
+  app.use(csrfMiddleware());
 
   registerSystemRoutes(app, registry, {
     version: deps.version,
@@ -106,6 +114,15 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   app.all('/api/plugins/:id/*', async (c) => {
     await requireUser(c, async () => {});
     const id = c.req.param('id');
+    // A token limited to scopes reaches only plugins it holds a scope of.
+    const scopes = c.get('user').scopes;
+    if (
+      scopes &&
+      !scopes.includes('*') &&
+      !scopes.some((s) => s === `plugin:${id}` || s.startsWith(`plugin:${id}:`))
+    ) {
+      throw forbidden(`this token has no scope for plugin ${id}`);
+    }
     return deps.manager.fetch(id, c.req.raw, {
       user: c.get('user'),
       requestId: c.get('requestId'),

@@ -22,19 +22,28 @@ export function errorResponse(error: unknown, c: Context): Response {
     return c.json(body, error.status as 400, headers);
   }
   if (error instanceof WebcasaError && error.status < 500) {
-    return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status as 400);
+    return c.json(
+      { error: { code: error.code, message: error.message, details: error.details } },
+      error.status as 400,
+    );
   }
   if (error instanceof WebcasaError && error.status === 503) {
     return c.json({ error: { code: error.code, message: error.message } }, 503);
   }
   if (error instanceof HTTPException) {
     const status = error.status;
-    const code = status === 413 ? 'WEBCASA_BODY_TOO_LARGE' : status < 500 ? 'WEBCASA_BAD_REQUEST' : 'WEBCASA_INTERNAL';
+    const code =
+      status === 413 ? 'WEBCASA_BODY_TOO_LARGE' : status < 500 ? 'WEBCASA_BAD_REQUEST' : 'WEBCASA_INTERNAL';
     return c.json({ error: { code, message: error.message || 'request failed' } }, status);
   }
   const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
   return c.json(
-    { error: { code: 'WEBCASA_INTERNAL', message: `internal error (request ${requestId}); see the panel log` } },
+    {
+      error: {
+        code: 'WEBCASA_INTERNAL',
+        message: `internal error (request ${requestId}); see the panel log`,
+      },
+    },
     500,
   );
 }

@@ -1,20 +1,29 @@
+import type { Role } from '@webcasa/plugin-sdk';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Role } from '@webcasa/plugin-sdk';
-import { badRequest } from '../errors.js';
-import type { CoreEnv } from './env.js';
+import { badRequest, forbidden } from '../errors.js';
 import { requireRole } from './access.js';
+import type { CoreEnv } from './env.js';
 
 /** Who may call a route: anyone, any signed-in user, or a minimum role. */
 export type Access = 'public' | 'user' | Role;
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  P extends z.ZodType | undefined,
+> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Hono path syntax, e.g. `/api/users/:id`. */
   path: string;
   summary: string;
   tag: string;
   access: Access;
+  /**
+   * Permission string an API token limited to scopes must hold (e.g. `core:plugins`).
+   * Tokens without scopes are limited by the role alone.
+   */
+  permission?: string;
   body?: B;
   query?: Q;
   params?: P;
@@ -80,11 +89,16 @@ export function defineRoute<
   handler: (c: Context<CoreEnv>, input: RouteInput<B, Q, P>) => Response | Promise<Response>,
 ): void {
   registry?.routes.push(spec);
-  const guard = spec.access === 'public' ? undefined : requireRole(spec.access === 'user' ? 'viewer' : spec.access);
+  const guard =
+    spec.access === 'public' ? undefined : requireRole(spec.access === 'user' ? 'viewer' : spec.access);
   app.on(spec.method.toUpperCase(), spec.path, async (c, next) => {
     if (guard) {
       // Access is checked before validation so anonymous callers learn nothing about the shape.
       await guard(c, async () => {});
+      const scopes = c.get('user').scopes;
+      if (spec.permission && scopes && !scopes.includes('*') && !scopes.includes(spec.permission)) {
+        throw forbidden(`this token is not allowed ${spec.permission}`);
+      }
     }
     const input = {
       body: spec.body ? parsePart('body', spec.body, await readJson(c)) : undefined,
@@ -119,6 +133,7 @@ export function openApiDocument(registry: RouteRegistry, info: { version: string
       tags: [r.tag],
       security: r.access === 'public' ? [] : [{ bearer: [] }, { session: [] }],
       'x-webcasa-access': r.access,
+      ...(r.permission ? { 'x-webcasa-permission': r.permission } : {}),
     };
     const parameters: unknown[] = [];
     for (const name of r.path.match(/:([A-Za-z0-9_]+)/g) ?? []) {
@@ -131,11 +146,15 @@ export function openApiDocument(registry: RouteRegistry, info: { version: string
       }
     }
     if (parameters.length) op.parameters = parameters;
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
     const responses: Record<string, unknown> = {};
     for (const [status, res] of Object.entries(r.responses ?? { 200: { description: 'OK' } })) {
       responses[status] = res.schema
-        ? { description: res.description, content: { 'application/json': { schema: jsonSchema(res.schema) } } }
+        ? {
+            description: res.description,
+            content: { 'application/json': { schema: jsonSchema(res.schema) } },
+          }
         : { description: res.description };
     }
     if (r.body || r.query || r.params) responses['400'] = { $ref: '#/components/responses/BadRequest' };
@@ -170,8 +189,14 @@ export function openApiDocument(registry: RouteRegistry, info: { version: string
       },
       schemas: { Error: errorSchema },
       responses: {
-        BadRequest: { description: 'Invalid input; `error.field` names it', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-        Unauthorized: { description: 'Not signed in', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        BadRequest: {
+          description: 'Invalid input; `error.field` names it',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+        Unauthorized: {
+          description: 'Not signed in',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     },
   };

@@ -41,7 +41,12 @@ describe('createLoggers', () => {
     expect(logs.logFile('docker')).toBe(join(dir, 'logs', 'docker.log'));
     const own = lines(logs.logFile('docker'));
     expect(own).toEqual([
-      expect.objectContaining({ level: 'warn', plugin: 'docker', msg: 'daemon not reachable', socket: '/var/run/docker.sock' }),
+      expect.objectContaining({
+        level: 'warn',
+        plugin: 'docker',
+        msg: 'daemon not reachable',
+        socket: '/var/run/docker.sock',
+      }),
       expect.objectContaining({ level: 'error', plugin: 'docker', container: 'web', msg: 'exited' }),
     ]);
     const core = lines(join(dir, 'logs', 'core.log'));

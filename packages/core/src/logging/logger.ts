@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLUGIN_ID_PATTERN, type PluginLogger } from '@webcasa/plugin-sdk';
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 import { WebcasaError } from '../errors.js';
 
 type Destination = ReturnType<typeof pino.destination>;
@@ -100,7 +100,8 @@ export function createLoggers(options: LoggingOptions): Loggers {
     coreStreams.push(stdout);
   }
   // Streams accept every level; the logger's own level decides what is written.
-  const streamsOf = (dests: Destination[]) => pino.multistream(dests.map((stream) => ({ stream, level: 'trace' as const })));
+  const streamsOf = (dests: Destination[]) =>
+    pino.multistream(dests.map((stream) => ({ stream, level: 'trace' as const })));
 
   const root = pino(baseOptions(level), streamsOf(coreStreams));
   const plugins = new Map<string, Logger>();
@@ -119,7 +120,9 @@ export function createLoggers(options: LoggingOptions): Loggers {
       const path = logFile(id);
       // A separate pino instance rather than root.child(): a child shares its parent's
       // streams, and the plugin's lines must also reach the plugin's own file.
-      logger = pino(baseOptions(root.level), streamsOf([...coreStreams, openFile(path)])).child({ plugin: id });
+      logger = pino(baseOptions(root.level), streamsOf([...coreStreams, openFile(path)])).child({
+        plugin: id,
+      });
       if (closed) logger.level = 'silent';
       plugins.set(id, logger);
     }

@@ -15,7 +15,7 @@ import type {
 } from '@webcasa/plugin-sdk';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { PanelDatabase } from '../db/database.js';
-import { PluginError, forbidden, unauthorized } from '../errors.js';
+import { forbidden, PluginError, unauthorized } from '../errors.js';
 import { roleAtLeast } from '../http/access.js';
 import type { PluginConfigService } from '../settings/plugin-config.js';
 
@@ -27,7 +27,11 @@ export interface ContextDeps {
   config: PluginConfigService;
   runs: { forPlugin(pluginId: string): PluginRuns };
   ws: {
-    route(pattern: string, handler: (socket: PluginSocket, params: Record<string, string>) => void | Promise<void>, owner: string): () => void;
+    route(
+      pattern: string,
+      handler: (socket: PluginSocket, params: Record<string, string>) => void | Promise<void>,
+      owner: string,
+    ): () => void;
   };
   pluginLogger(pluginId: string): PluginLogger;
   core: CoreApi;
@@ -76,7 +80,9 @@ export class PluginRuntime {
   }
 
   teardown(): void {
-    this.abort.abort(new PluginError('WEBCASA_PLUGIN_STOPPED', this.manifest.id, `plugin ${this.manifest.id} stopped`));
+    this.abort.abort(
+      new PluginError('WEBCASA_PLUGIN_STOPPED', this.manifest.id, `plugin ${this.manifest.id} stopped`),
+    );
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const off of this.wsRoutes.splice(0)) off();
@@ -96,12 +102,19 @@ export interface DispatchEnv {
 }
 
 /** Build the context a plugin's setup receives. Every service is async and passes plain data. */
-export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, deps: ContextDeps): PluginContext {
+export function createPluginContext(
+  manifest: Manifest,
+  runtime: PluginRuntime,
+  deps: ContextDeps,
+): PluginContext {
   const id = manifest.id;
   const dataDir = join(deps.dataDir, 'plugins', id);
   mkdirSync(dataDir, { recursive: true });
   const logger = deps.pluginLogger(id);
-  const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies)]);
+  const declared = new Set([
+    ...Object.keys(manifest.dependencies),
+    ...Object.keys(manifest.optionalDependencies),
+  ]);
 
   const runSafely = async (what: string, fn: () => void | Promise<void>) => {
     try {
@@ -127,7 +140,8 @@ export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, 
     router: runtime.router,
     ws: {
       route(path, handler) {
-        if (!path.startsWith('/')) throw new PluginError('WEBCASA_PLUGIN_WS_PATH', id, `ws route "${path}" must start with /`);
+        if (!path.startsWith('/'))
+          throw new PluginError('WEBCASA_PLUGIN_WS_PATH', id, `ws route "${path}" must start with /`);
         runtime.wsRoutes.push(deps.ws.route(`/ws/plugins/${id}${path}`, (socket) => handler(socket), id));
       },
     },
@@ -150,7 +164,8 @@ export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, 
     notify: (message) => deps.notify(id, message),
     core: deps.core,
     provide(api) {
-      if (runtime.service) throw new PluginError('WEBCASA_PLUGIN_SERVICE', id, `plugin ${id} already provided a service`);
+      if (runtime.service)
+        throw new PluginError('WEBCASA_PLUGIN_SERVICE', id, `plugin ${id} already provided a service`);
       runtime.service = api;
     },
     async use(depId) {
@@ -163,7 +178,11 @@ export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, 
       }
       const service = deps.serviceOf(depId);
       if (!service) {
-        throw new PluginError('WEBCASA_PLUGIN_SERVICE_UNAVAILABLE', id, `plugin ${depId} is not running or provides no service`);
+        throw new PluginError(
+          'WEBCASA_PLUGIN_SERVICE_UNAVAILABLE',
+          id,
+          `plugin ${depId} is not running or provides no service`,
+        );
       }
       return service as never;
     },
@@ -178,10 +197,13 @@ export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, 
         };
       },
       after(ms, fn) {
-        const timer = setTimeout(() => {
-          runtime.timers.delete(timer);
-          void runSafely('scheduled task', fn);
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            runtime.timers.delete(timer);
+            void runSafely('scheduled task', fn);
+          },
+          Math.max(0, ms),
+        );
         timer.unref?.();
         runtime.timers.add(timer);
         return () => {
@@ -194,13 +216,18 @@ export function createPluginContext(manifest: Manifest, runtime: PluginRuntime, 
     requireScope(scope) {
       const def = manifest.scopes[scope];
       if (!def) {
-        throw new PluginError('WEBCASA_PLUGIN_SCOPE_UNDECLARED', id, `plugin ${id} checks scope "${scope}" that its manifest does not declare`);
+        throw new PluginError(
+          'WEBCASA_PLUGIN_SCOPE_UNDECLARED',
+          id,
+          `plugin ${id} checks scope "${scope}" that its manifest does not declare`,
+        );
       }
       const permission = `plugin:${id}:${scope}`;
       const guard: MiddlewareHandler<PluginEnv> = async (c, next) => {
         const user = c.get('user');
         if (!user) throw unauthorized();
-        if (!roleAtLeast(user.role, def.minRole)) throw forbidden(`this needs the ${def.minRole} role (${permission})`);
+        if (!roleAtLeast(user.role, def.minRole))
+          throw forbidden(`this needs the ${def.minRole} role (${permission})`);
         if (user.scopes && !user.scopes.includes(permission) && !user.scopes.includes('*')) {
           throw forbidden(`this token is not allowed ${permission}`);
         }

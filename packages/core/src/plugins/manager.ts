@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import type { EventBus } from '@webcasa/event-bus';
-import { type Manifest, isServerPlugin, type ServerPlugin } from '@webcasa/plugin-sdk';
+import { isServerPlugin, type Manifest, type ServerPlugin } from '@webcasa/plugin-sdk';
 import type { Kysely } from 'kysely';
 import type { CoreDatabase } from '../db/schema.js';
-import { PluginError, errorMessage, notFound } from '../errors.js';
+import { errorMessage, notFound, PluginError } from '../errors.js';
 import { errorResponse } from '../http/error-handler.js';
 import { type ContextDeps, createPluginContext, type DispatchEnv, PluginRuntime } from './context.js';
 import { resolvePlugins } from './resolver.js';
@@ -53,7 +53,11 @@ export interface ManagerOptions {
   setupTimeoutMs?: number;
   /** How long stop may take before the host tears the plugin down anyway. Default 5 s. */
   stopTimeoutMs?: number;
-  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  logger: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
   runs: ContextDeps['runs'] & { cancelAllFor(pluginId: string): void | Promise<void> };
   ws: ContextDeps['ws'] & { removeOwner(owner: string): void };
   coreDb: Kysely<CoreDatabase>;
@@ -156,16 +160,22 @@ export class PluginManager {
       for (const skipped of result.skipped) {
         const entry = this.entries.get(skipped.id);
         // A duplicate id names a second package; the first one keeps the entry.
-        if (entry && skipped.code !== 'WEBCASA_PLUGIN_DUPLICATE') this.markError(entry, skipped.code, skipped.message);
+        if (entry && skipped.code !== 'WEBCASA_PLUGIN_DUPLICATE')
+          this.markError(entry, skipped.code, skipped.message);
         else this.problems.push({ id: skipped.id, code: skipped.code, message: skipped.message });
       }
-      for (const warning of result.warnings) this.options.logger.warn({ plugin: warning.id }, warning.message);
+      for (const warning of result.warnings)
+        this.options.logger.warn({ plugin: warning.id }, warning.message);
       const started: string[] = [];
       for (const source of result.order) {
         const entry = this.entries.get(source.id)!;
         const failedDep = this.failedDependency(entry.source.manifest);
         if (failedDep) {
-          this.markError(entry, 'WEBCASA_PLUGIN_DEPENDENCY_FAILED', `plugin ${source.id} needs ${failedDep}, which failed to start`);
+          this.markError(
+            entry,
+            'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+            `plugin ${source.id} needs ${failedDep}, which failed to start`,
+          );
           continue;
         }
         if (await this.setup(entry)) started.push(source.id);
@@ -192,7 +202,12 @@ export class PluginManager {
     let mod: unknown;
     if (source.load) mod = await source.load();
     else if (source.serverEntry) mod = await import(pathToFileURL(source.serverEntry).href);
-    else throw new PluginError('WEBCASA_PLUGIN_ENTRY_MISSING', source.id, `plugin ${source.id} has no server entry`);
+    else
+      throw new PluginError(
+        'WEBCASA_PLUGIN_ENTRY_MISSING',
+        source.id,
+        `plugin ${source.id} has no server entry`,
+      );
     const candidate = isServerPlugin(mod) ? mod : (mod as { default?: unknown })?.default;
     if (!isServerPlugin(candidate)) {
       throw new PluginError(
@@ -210,14 +225,23 @@ export class PluginManager {
     const timeout = this.options.setupTimeoutMs ?? 10_000;
     const runtime = new PluginRuntime(manifest, this.deps.bus, (error, c) => {
       if (!(error instanceof Error) || !('status' in error) || (error as { status: number }).status >= 500) {
-        this.deps.pluginLogger(manifest.id).error('request failed', { error: errorMessage(error), path: c.req.path });
+        this.deps
+          .pluginLogger(manifest.id)
+          .error('request failed', { error: errorMessage(error), path: c.req.path });
       }
       return errorResponse(error, c);
     });
     const began = performance.now();
     try {
-      const instance = await withTimeout(this.importServer(entry.source), timeout, `plugin ${manifest.id}: loading the server entry`);
-      const ctx = createPluginContext(manifest, runtime, { ...this.deps, serviceOf: (id) => this.serviceOf(id) });
+      const instance = await withTimeout(
+        this.importServer(entry.source),
+        timeout,
+        `plugin ${manifest.id}: loading the server entry`,
+      );
+      const ctx = createPluginContext(manifest, runtime, {
+        ...this.deps,
+        serviceOf: (id) => this.serviceOf(id),
+      });
       entry.runtime = runtime;
       entry.instance = instance;
       await withTimeout(instance.setup(ctx), timeout, `plugin ${manifest.id}: setup`);
@@ -231,9 +255,16 @@ export class PluginManager {
       this.options.ws.removeOwner(manifest.id);
       entry.runtime = undefined;
       entry.instance = undefined;
-      const code = error instanceof Timeout ? 'WEBCASA_PLUGIN_TIMEOUT' : ((error as { code?: string }).code ?? 'WEBCASA_PLUGIN_SETUP_FAILED');
+      const code =
+        error instanceof Timeout
+          ? 'WEBCASA_PLUGIN_TIMEOUT'
+          : ((error as { code?: string }).code ?? 'WEBCASA_PLUGIN_SETUP_FAILED');
       const message = errorMessage(error);
-      this.markError(entry, code, message.includes(manifest.id) ? message : `plugin ${manifest.id}: setup failed: ${message}`);
+      this.markError(
+        entry,
+        code,
+        message.includes(manifest.id) ? message : `plugin ${manifest.id}: setup failed: ${message}`,
+      );
       return false;
     }
   }
@@ -243,13 +274,20 @@ export class PluginManager {
     if (!entry.instance?.start) return;
     const began = performance.now();
     try {
-      await withTimeout(entry.instance.start(), this.options.setupTimeoutMs ?? 10_000, `plugin ${manifest.id}: start`);
+      await withTimeout(
+        entry.instance.start(),
+        this.options.setupTimeoutMs ?? 10_000,
+        `plugin ${manifest.id}: start`,
+      );
       entry.timings.startMs = Math.round((performance.now() - began) * 100) / 100;
     } catch (error) {
       await this.teardown(entry, false);
       const message = errorMessage(error);
-      this.markError(entry, error instanceof Timeout ? 'WEBCASA_PLUGIN_TIMEOUT' : 'WEBCASA_PLUGIN_START_FAILED',
-        message.includes(manifest.id) ? message : `plugin ${manifest.id}: start failed: ${message}`);
+      this.markError(
+        entry,
+        error instanceof Timeout ? 'WEBCASA_PLUGIN_TIMEOUT' : 'WEBCASA_PLUGIN_START_FAILED',
+        message.includes(manifest.id) ? message : `plugin ${manifest.id}: start failed: ${message}`,
+      );
     }
   }
 
@@ -260,7 +298,10 @@ export class PluginManager {
       try {
         await withTimeout(entry.instance.stop(), this.options.stopTimeoutMs ?? 5_000, `plugin ${id}: stop`);
       } catch (error) {
-        this.options.logger.warn({ plugin: id }, `plugin ${id}: stop failed (${errorMessage(error)}); removed anyway`);
+        this.options.logger.warn(
+          { plugin: id },
+          `plugin ${id}: stop failed (${errorMessage(error)}); removed anyway`,
+        );
       }
     }
     entry.runtime?.teardown();
@@ -343,20 +384,26 @@ export class PluginManager {
         await this.persistEnabled(target, true);
         if (e.status === 'running') continue;
         const all = [...this.entries.values()].map((x) => x.source);
-        const disabled = new Set([...this.entries.values()].filter((x) => !x.enabled).map((x) => x.source.id));
+        const disabled = new Set(
+          [...this.entries.values()].filter((x) => !x.enabled).map((x) => x.source.id),
+        );
         const resolved = resolvePlugins(all, { apiVersion: this.options.apiVersion, disabled });
-        const skipped = resolved.skipped.find((s) => s.id === target);
+        const skipped = resolved.skipped.find((s) => s.candidate === e.source);
         if (skipped) {
           this.markError(e, skipped.code, skipped.message);
           continue;
         }
         const failed = this.failedDependency(e.source.manifest);
         if (failed) {
-          this.markError(e, 'WEBCASA_PLUGIN_DEPENDENCY_FAILED', `plugin ${target} needs ${failed}, which is not running`);
+          this.markError(
+            e,
+            'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+            `plugin ${target} needs ${failed}, which is not running`,
+          );
           continue;
         }
         if (await this.setup(e)) await this.start(e);
-        if (e.status === 'running') this.deps.bus.emit('plugin.enabled', { id: target });
+        if ((e.status as PluginStatus) === 'running') this.deps.bus.emit('plugin.enabled', { id: target });
       }
       return this.info(id)!;
     });
@@ -405,7 +452,7 @@ export class PluginManager {
   /** Dispatch a request under `/api/plugins/<id>/` to the plugin's router. */
   async fetch(id: string, request: Request, env: DispatchEnv): Promise<Response> {
     const entry = this.entries.get(id);
-    if (!entry || entry.status !== 'running' || !entry.runtime) {
+    if (entry?.status !== 'running' || !entry.runtime) {
       throw notFound(entry ? `plugin ${id} is not running (${entry.status})` : `no plugin with id "${id}"`);
     }
     return entry.runtime.fetch(request, env);
@@ -447,7 +494,10 @@ export class PluginManager {
 
   /** Every known plugin, in load order first, then the rest by id. */
   list(): PluginInfo[] {
-    const ids = [...this.running, ...[...this.entries.keys()].filter((id) => !this.running.includes(id)).sort()];
+    const ids = [
+      ...this.running,
+      ...[...this.entries.keys()].filter((id) => !this.running.includes(id)).sort(),
+    ];
     return ids.map((id) => this.info(id)!);
   }
 

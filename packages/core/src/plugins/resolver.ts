@@ -149,6 +149,8 @@ export function resolvePlugins<C extends PluginCandidate>(
     requires.set(id, Object.keys(manifestOf(id).dependencies).filter(isActive).sort(compareIds));
   }
 
+  const versionSatisfies = versionChecker();
+  const engineOk = new Map<string, boolean>();
   const issues = new Map<string, Issue[]>();
   const addIssue = (id: string, issue: Issue) => {
     const list = issues.get(id);
@@ -161,22 +163,27 @@ export function resolvePlugins<C extends PluginCandidate>(
     const path = cyclePath(component, requires);
     const onPath = new Set(path);
     const shown = path.join(' → ');
-    const others = component.filter((id) => !onPath.has(id)).sort(compareIds);
+    const involved = [...onPath, ...component.filter((id) => !onPath.has(id)).sort(compareIds)];
     for (const id of component) {
       addIssue(id, {
         code: RESOLUTION_CODES.CYCLE,
         message: onPath.has(id)
           ? `plugin ${id} is on a dependency cycle: ${shown}`
           : `plugin ${id} is caught in a dependency cycle: ${shown} (${id} both needs and is needed by plugins on it)`,
-        involved: [...new Set([...path, ...others])],
-        cycle: path,
+        involved: involved.slice(),
+        cycle: path.slice(),
       });
     }
   }
 
   for (const id of active) {
     const manifest = manifestOf(id);
-    if (!engineSatisfies(manifest.engine, options.apiVersion)) {
+    let compatible = engineOk.get(manifest.engine);
+    if (compatible === undefined) {
+      compatible = engineSatisfies(manifest.engine, options.apiVersion);
+      engineOk.set(manifest.engine, compatible);
+    }
+    if (!compatible) {
       addIssue(id, {
         code: RESOLUTION_CODES.ENGINE,
         message: `plugin ${id} needs plugin API ${manifest.engine}; this panel offers ${options.apiVersion}`,
@@ -215,7 +222,7 @@ export function resolvePlugins<C extends PluginCandidate>(
       code: first.code,
       // Report every fault at once: fixing one at a time and restarting is tedious.
       message: list.map((i) => i.message).join('; '),
-      involved: [...new Set(list.flatMap((i) => i.involved))],
+      involved: list.length === 1 ? first.involved : [...new Set(list.flatMap((i) => i.involved))],
       ...(first.cycle ? { cycle: first.cycle } : {}),
       candidate: byId.get(id)!,
     });
@@ -224,7 +231,7 @@ export function resolvePlugins<C extends PluginCandidate>(
   propagateFailures(active, requires, skipped, byId);
 
   const loadable = active.filter((id) => !skipped.has(id));
-  const loadOrder = orderLoadable(loadable, requires, byId, disabledIds, skipped, warnings);
+  const loadOrder = orderLoadable(loadable, requires, byId, disabledIds, skipped, versionSatisfies, warnings);
 
   // A stable sort: duplicates stay after the verdict on the id they duplicate, in candidate order.
   const skippedList = [...skipped.values(), ...duplicates].sort((a, b) => compareIds(a.id, b.id));
@@ -299,6 +306,7 @@ function orderLoadable<C extends PluginCandidate>(
   byId: ReadonlyMap<string, C>,
   disabledIds: ReadonlySet<string>,
   skipped: ReadonlyMap<string, SkippedPlugin<C>>,
+  versionSatisfies: VersionCheck,
   warnings: ResolutionWarning[],
 ): string[] {
   const optional = new Map<string, Set<string>>();
@@ -350,7 +358,9 @@ function orderLoadable<C extends PluginCandidate>(
         const wanted = optional.get(id)!;
         after.set(
           id,
-          after.get(id)!.filter((dep) => !(members.has(dep) && wanted.has(dep) && !requires.get(id)!.includes(dep))),
+          after
+            .get(id)!
+            .filter((dep) => !(members.has(dep) && wanted.has(dep) && !requires.get(id)!.includes(dep))),
         );
       }
     }
@@ -509,9 +519,30 @@ function shortestPath(
   throw new Error(`internal error: no path from ${from} to ${to}`);
 }
 
-function versionSatisfies(version: string, range: string): boolean {
-  // Same prerelease rule as the engine check, so a 2.1.0-beta plugin satisfies ^2.0.0 for both.
-  return semver.satisfies(version, range, { includePrerelease: true });
+type VersionCheck = (version: string, range: string) => boolean;
+
+/**
+ * `semver.satisfies`, with versions and ranges parsed once per resolution:
+ * parsing dominated the run time of large plugin sets.
+ */
+function versionChecker(): VersionCheck {
+  const ranges = new Map<string, semver.Range | null>();
+  const versions = new Map<string, semver.SemVer | null>();
+  return (version, range) => {
+    let parsedRange = ranges.get(range);
+    if (parsedRange === undefined) {
+      // Same prerelease rule as the engine check, so a 2.1.0-beta plugin satisfies ^2.0.0 for both.
+      parsedRange =
+        semver.validRange(range) === null ? null : new semver.Range(range, { includePrerelease: true });
+      ranges.set(range, parsedRange);
+    }
+    let parsedVersion = versions.get(version);
+    if (parsedVersion === undefined) {
+      parsedVersion = semver.valid(version) === null ? null : new semver.SemVer(version);
+      versions.set(version, parsedVersion);
+    }
+    return parsedRange !== null && parsedVersion !== null && parsedRange.test(parsedVersion);
+  };
 }
 
 function compareIds(a: string, b: string): number {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { CoreEnv } from '../http/env.js';
 import { defineRoute, type RouteRegistry } from '../http/route.js';
+import type { WsHub } from '../ws/hub.js';
 import { isEnded, type RunManager } from './run-manager.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -56,7 +57,11 @@ export interface RunRoutesDeps {
  * // GET  /api/runs/run_abc…/log?format=ndjson                           → attachment
  * // POST /api/runs/run_abc…/cancel                                      → RunInfo (operator+)
  */
-export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | undefined, { runs }: RunRoutesDeps): void {
+export function registerRunRoutes(
+  app: Hono<CoreEnv>,
+  registry: RouteRegistry | undefined,
+  { runs }: RunRoutesDeps,
+): void {
   defineRoute(
     app,
     registry,
@@ -66,6 +71,7 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       summary: 'List runs, newest first',
       tag: 'runs',
       access: 'user',
+      permission: 'core:runs',
       query: listQuery,
       responses: {
         200: {
@@ -94,8 +100,12 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       summary: 'Get a run',
       tag: 'runs',
       access: 'user',
+      permission: 'core:runs',
       params: idParams,
-      responses: { 200: { description: 'The run', schema: runInfoSchema }, 404: { description: 'No such run' } },
+      responses: {
+        200: { description: 'The run', schema: runInfoSchema },
+        404: { description: 'No such run' },
+      },
     },
     async (c, { params }) => {
       const run = await runs.get(params.id);
@@ -113,6 +123,7 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       summary: "Download a run's log as text or NDJSON",
       tag: 'runs',
       access: 'user',
+      permission: 'core:runs',
       params: idParams,
       query: logQuery,
       responses: { 200: { description: 'The log, as an attachment' }, 404: { description: 'No such run' } },
@@ -122,7 +133,8 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       if (!run) throw notFound(`run ${params.id} not found`);
       const body = await runs.exportLog(run.id, query.format);
       const safeId = run.id.replace(/[^A-Za-z0-9_-]/g, '_');
-      const [ext, type] = query.format === 'ndjson' ? ['ndjson', 'application/x-ndjson'] : ['log', 'text/plain'];
+      const [ext, type] =
+        query.format === 'ndjson' ? ['ndjson', 'application/x-ndjson'] : ['log', 'text/plain'];
       return c.body(body, 200, {
         'Content-Type': `${type}; charset=utf-8`,
         'Content-Disposition': `attachment; filename="${safeId}.${ext}"`,
@@ -141,6 +153,7 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       summary: 'Cancel a running run',
       tag: 'runs',
       access: 'operator',
+      permission: 'core:runs',
       params: idParams,
       responses: {
         200: { description: 'The run, now cancelled', schema: runInfoSchema },
@@ -158,4 +171,35 @@ export function registerRunRoutes(app: Hono<CoreEnv>, registry: RouteRegistry | 
       return c.json(after);
     },
   );
+}
+
+/** Close code sent by `/ws/runs/:id` for an unknown run (4000–4999 are for applications). */
+export const RUN_NOT_FOUND_CLOSE_CODE = 4404;
+
+/**
+ * Stream a run over `/ws/runs/:id`: the latest stored lines, the current status, then live
+ * `log`/`progress` messages (JSON, as `RunManager.subscribe` delivers them). After the final
+ * `status` the socket closes with 1000; an unknown run closes with 4404.
+ *
+ * @example
+ * registerRunSocket(hub, runs);
+ * // browser: new WebSocket(`wss://panel/ws/runs/${id}`).onmessage = (e) => JSON.parse(e.data)
+ */
+export function registerRunSocket(hub: WsHub, runs: RunManager): () => void {
+  return hub.route('/ws/runs/:id', async (socket, { id }) => {
+    let closed = false;
+    socket.onClose(() => {
+      closed = true;
+    });
+    const stop = await runs.follow(id!, (message) => {
+      if (closed) return;
+      socket.send(JSON.stringify(message));
+      if (message.type === 'status' && isEnded(message.run.status)) socket.close(1000, 'run ended');
+    });
+    if (!stop) {
+      socket.close(RUN_NOT_FOUND_CLOSE_CODE, `run ${id} not found`);
+      return;
+    }
+    socket.onClose(stop);
+  });
 }

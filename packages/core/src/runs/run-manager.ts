@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { EventBus, Unsubscribe } from '@webcasa/event-bus';
 import type { PluginRuns, RunContext, RunInfo, RunStatus } from '@webcasa/plugin-sdk';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { CoreDatabase, RunsTable } from '../db/schema.js';
-import { WebcasaError, badRequest, errorMessage, notFound } from '../errors.js';
+import { badRequest, errorMessage, notFound, WebcasaError } from '../errors.js';
 
 declare module '@webcasa/event-bus' {
   interface WebcasaEvents {
@@ -270,7 +270,8 @@ class RunManagerImpl implements RunManager {
       .$if(this.active.size > 0, (qb) => qb.where('id', 'not in', [...this.active.keys()]))
       .executeTakeFirst();
     const count = Number(result.numUpdatedRows);
-    if (count > 0) this.logger.warn({ count }, 'marked runs left running by the previous process as interrupted');
+    if (count > 0)
+      this.logger.warn({ count }, 'marked runs left running by the previous process as interrupted');
     return count;
   }
 
@@ -281,9 +282,14 @@ class RunManagerImpl implements RunManager {
     options: { createdBy?: string } = {},
   ): Promise<{ id: string }> {
     if (this.closed) {
-      throw new WebcasaError('WEBCASA_SHUTTING_DOWN', 'the panel is shutting down; no new run can start', 503);
+      throw new WebcasaError(
+        'WEBCASA_SHUTTING_DOWN',
+        'the panel is shutting down; no new run can start',
+        503,
+      );
     }
-    if (typeof pluginId !== 'string' || pluginId === '') throw badRequest('a run needs the id of the plugin starting it', 'plugin');
+    if (typeof pluginId !== 'string' || pluginId === '')
+      throw badRequest('a run needs the id of the plugin starting it', 'plugin');
     const cleanTitle = cut(String(title ?? '').trim(), MAX_TITLE);
     if (!cleanTitle) throw badRequest(`plugin ${pluginId}: a run needs a title`, 'title');
     if (typeof fn !== 'function') throw badRequest(`plugin ${pluginId}: a run needs a function to run`, 'fn');
@@ -344,7 +350,9 @@ class RunManagerImpl implements RunManager {
     };
     this.active.set(info.id, run);
     this.bus.emit('run.started', { run: { ...info } }, { source: pluginId });
-    run.fnSettled = this.execute(run, fn);
+    run.fnSettled = this.execute(run, fn).catch((error: unknown) => {
+      this.logger.error({ run: info.id, plugin: pluginId, err: error }, 'run bookkeeping failed');
+    });
     return { id: info.id };
   }
 
@@ -378,18 +386,26 @@ class RunManagerImpl implements RunManager {
 
   private append(run: ActiveRun, raw: unknown, rawLevel: unknown): void {
     if (run.ending || run.truncated) return;
-    const level: RunLogLevel = typeof rawLevel === 'string' && LEVELS.has(rawLevel) ? (rawLevel as RunLogLevel) : 'info';
+    const level: RunLogLevel =
+      typeof rawLevel === 'string' && LEVELS.has(rawLevel) ? (rawLevel as RunLogLevel) : 'info';
     const text = typeof raw === 'string' ? raw : String(raw);
     // One stored line per text line, so exports and viewers stay line-oriented.
     const parts = text.split(/\r?\n/);
     if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
     for (const part of parts) {
       if (run.seq >= this.limits.maxLines || run.bytes >= this.limits.maxBytes) {
-        this.push(run, 'warn', `log truncated: this run wrote more than ${this.limits.maxLines} lines or ${this.limits.maxBytes} characters; later lines are dropped`);
+        this.push(
+          run,
+          'warn',
+          `log truncated: this run wrote more than ${this.limits.maxLines} lines or ${this.limits.maxBytes} characters; later lines are dropped`,
+        );
         run.truncated = true;
         break;
       }
-      const line = part.length > this.limits.maxLineLength ? `${part.slice(0, this.limits.maxLineLength)}… [line cut]` : part;
+      const line =
+        part.length > this.limits.maxLineLength
+          ? `${part.slice(0, this.limits.maxLineLength)}… [line cut]`
+          : part;
       run.bytes += line.length;
       this.push(run, level, line);
     }
@@ -420,7 +436,10 @@ class RunManagerImpl implements RunManager {
           }
         });
       } catch (error) {
-        this.logger.error({ run: run.info.id, plugin: run.info.plugin, lines: batch.length, err: error }, 'could not store run log lines');
+        this.logger.error(
+          { run: run.info.id, plugin: run.info.plugin, lines: batch.length, err: error },
+          'could not store run log lines',
+        );
       } finally {
         run.inflight.delete(batch);
       }
@@ -508,19 +527,20 @@ class RunManagerImpl implements RunManager {
     if (options.before !== undefined) {
       const cursor = await this.db
         .selectFrom('runs')
-        .select(['id', 'created_at'])
+        .select(['created_at', sql<number>`rowid`.as('rowid')])
         .where('id', '=', options.before)
         .executeTakeFirst();
       if (!cursor) throw badRequest(`before: no run with id "${options.before}"`, 'before');
-      // Keyset paging on (created_at, id): stable even when runs share a millisecond.
+      // Keyset paging on (created_at, rowid): stable even when runs share a millisecond,
+      // and rowid keeps them in the order they were started.
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', cursor.created_at),
-          eb.and([eb('created_at', '=', cursor.created_at), eb('id', '<', cursor.id)]),
+          eb.and([eb('created_at', '=', cursor.created_at), eb(sql<number>`rowid`, '<', cursor.rowid)]),
         ]),
       );
     }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const rows = await query.orderBy('created_at', 'desc').orderBy(sql`rowid`, 'desc').limit(limit).execute();
     // Progress of live runs is stored throttled; the in-memory state is the truth.
     return rows.map((row) => {
       const live = this.active.get(row.id);
@@ -567,7 +587,7 @@ class RunManagerImpl implements RunManager {
       const info = await this.get(id);
       if (!info) return undefined;
       // Ended (or ended meanwhile: its lines are committed before it leaves `active`).
-      for (const line of await this.tail(id, [])) listener({ type: 'log', ...line });
+      for (const line of await this.tail(id, [], Number.MAX_SAFE_INTEGER)) listener({ type: 'log', ...line });
       listener({ type: 'status', run: info });
       return () => {};
     }
@@ -587,7 +607,7 @@ class RunManagerImpl implements RunManager {
       stopped = true;
       run.listeners.delete(relay);
     };
-    const backlog = await this.tail(id, snapshot);
+    const backlog = await this.tail(id, snapshot, run.seq + 1);
     if (stopped) return unsubscribe;
     let last = 0;
     for (const line of backlog) {
@@ -597,6 +617,7 @@ class RunManagerImpl implements RunManager {
     if (snapshot.length > 0) last = Math.max(last, snapshot[snapshot.length - 1]!.seq);
     listener({ type: 'status', run: status });
     for (const message of buffered) {
+      // Cannot happen with the bounds above; kept so a future change fails safe (no repeats).
       if (message.type === 'log' && message.seq <= last) continue;
       listener(message);
     }
@@ -604,8 +625,9 @@ class RunManagerImpl implements RunManager {
     return unsubscribe;
   }
 
-  // The latest lines within the tail limits: `snapshot` (uncommitted, newest) first, then stored ones.
-  private async tail(id: string, snapshot: RunLogLine[]): Promise<RunLogLine[]> {
+  // The latest lines below seq `end` within the tail limits: `snapshot` (uncommitted, newest)
+  // first, then stored ones.
+  private async tail(id: string, snapshot: RunLogLine[], end: number): Promise<RunLogLine[]> {
     const { tailLines, tailBytes } = this.limits;
     const out: RunLogLine[] = [];
     let bytes = 0;
@@ -616,7 +638,7 @@ class RunManagerImpl implements RunManager {
       return true;
     };
     for (let i = snapshot.length - 1; i >= 0; i--) if (!take(snapshot[i]!)) return out.reverse();
-    let below = snapshot[0]?.seq ?? Number.MAX_SAFE_INTEGER;
+    let below = snapshot[0]?.seq ?? end;
     const page = 1000;
     // Bounded: each page either fills the tail or is the last one.
     for (let pages = 0; pages <= Math.ceil(tailLines / page); pages++) {
@@ -640,7 +662,8 @@ class RunManagerImpl implements RunManager {
     const info = await this.get(id);
     if (!info) throw notFound(`run ${id} not found`);
     const snapshot = run ? [...[...run.inflight].flat(), ...run.pending] : [];
-    const below = snapshot[0]?.seq ?? Number.MAX_SAFE_INTEGER;
+    // Lines logged after this point are left out, so none is exported twice.
+    const below = snapshot[0]?.seq ?? (run ? run.seq + 1 : Number.MAX_SAFE_INTEGER);
     const chunks: string[] = [];
     const render =
       format === 'ndjson'
@@ -697,3 +720,6 @@ class RunManagerImpl implements RunManager {
     await Promise.all(runs.map((r) => r.done));
   }
 }
+
+/** `new RunManager(options)` is the same as {@link createRunManager}. */
+export const RunManager: new (options: RunManagerOptions) => RunManager = RunManagerImpl;

@@ -27,14 +27,18 @@ export class PluginConfigService {
   private validator(manifest: Manifest): ValidateFunction {
     const cached = this.validators.get(manifest.id);
     if (cached && cached.manifest === manifest) return cached.validate;
-    const validate = this.ajv.compile({ additionalProperties: false, ...(manifest.config ?? { type: 'object', properties: {} }) });
+    const validate = this.ajv.compile({
+      additionalProperties: false,
+      ...(manifest.config ?? { type: 'object', properties: {} }),
+    });
     this.validators.set(manifest.id, { manifest, validate });
     return validate;
   }
 
   private secretKeys(manifest: Manifest): Set<string> {
     const keys = new Set<string>();
-    for (const [key, prop] of Object.entries(manifest.config?.properties ?? {})) if (prop.secret) keys.add(key);
+    for (const [key, prop] of Object.entries(manifest.config?.properties ?? {}))
+      if (prop.secret) keys.add(key);
     return keys;
   }
 
@@ -79,7 +83,9 @@ export class PluginConfigService {
     const validate = this.validator(manifest);
     if (!validate(next)) {
       const error = validate.errors![0]!;
-      throw badRequest(describe(error), fieldOf(error), { issues: validate.errors!.map((e) => ({ field: fieldOf(e), message: describe(e) })) });
+      throw badRequest(describe(error), fieldOf(error), {
+        issues: validate.errors!.map((e) => ({ field: fieldOf(e), message: describe(e) })),
+      });
     }
     const prefix = `plugin.${manifest.id}.`;
     const entries = Object.keys(manifest.config?.properties ?? {}).map((key) => ({
@@ -101,7 +107,10 @@ export class PluginConfigService {
 
   watch(pluginId: string, listener: Listener): () => void {
     let set = this.listeners.get(pluginId);
-    if (!set) this.listeners.set(pluginId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(pluginId, set);
+    }
     set.add(listener);
     return () => set.delete(listener);
   }

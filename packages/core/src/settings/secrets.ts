@@ -1,5 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync, fsyncSync, renameSync, chmodSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { WebcasaError } from '../errors.js';
 
@@ -22,7 +31,10 @@ export function loadOrCreateKey(dataDir: string): Buffer {
   try {
     const key = readFileSync(file);
     if (key.length !== 32) {
-      throw new WebcasaError('WEBCASA_SECRET_KEY_INVALID', `${file} must hold exactly 32 bytes (found ${key.length})`);
+      throw new WebcasaError(
+        'WEBCASA_SECRET_KEY_INVALID',
+        `${file} must hold exactly 32 bytes (found ${key.length})`,
+      );
     }
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return key;
@@ -57,13 +69,17 @@ export function createSecretBox(key: Buffer): SecretBox {
       return `${PREFIX}${iv.toString('base64')}:${tag.toString('base64')}:${data.toString('base64')}`;
     },
     decrypt(envelope) {
-      if (!envelope.startsWith(PREFIX)) throw new WebcasaError('WEBCASA_SECRET_INVALID', 'not an encrypted value');
+      if (!envelope.startsWith(PREFIX))
+        throw new WebcasaError('WEBCASA_SECRET_INVALID', 'not an encrypted value');
       const [iv, tag, data] = envelope.slice(PREFIX.length).split(':');
-      if (!iv || !tag || data === undefined) throw new WebcasaError('WEBCASA_SECRET_INVALID', 'malformed encrypted value');
+      if (!iv || !tag || data === undefined)
+        throw new WebcasaError('WEBCASA_SECRET_INVALID', 'malformed encrypted value');
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
         decipher.setAuthTag(Buffer.from(tag, 'base64'));
-        return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new WebcasaError(
           'WEBCASA_SECRET_UNREADABLE',

@@ -55,7 +55,9 @@ export function createSettingsStore(db: Kysely<CoreDatabase>, secrets: SecretBox
         await trx
           .insertInto('settings')
           .values({ key, value: stored, secret: secret ? 1 : 0, updated_at: now })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ value: stored, secret: secret ? 1 : 0, updated_at: now }))
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({ value: stored, secret: secret ? 1 : 0, updated_at: now }),
+          )
           .execute();
       }
     });

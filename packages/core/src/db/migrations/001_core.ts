@@ -103,7 +103,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['run_logs', 'runs', 'plugin_state', 'settings', 'audit_log', 'api_tokens', 'sessions', 'users']) {
+  for (const table of [
+    'run_logs',
+    'runs',
+    'plugin_state',
+    'settings',
+    'audit_log',
+    'api_tokens',
+    'sessions',
+    'users',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

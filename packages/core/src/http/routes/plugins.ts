@@ -26,7 +26,13 @@ export function registerPluginRoutes(
   defineRoute(
     app,
     registry,
-    { method: 'get', path: '/api/plugins', summary: "Running plugins' manifests, for the UI", tag: 'plugins', access: 'user' },
+    {
+      method: 'get',
+      path: '/api/plugins',
+      summary: "Running plugins' manifests, for the UI",
+      tag: 'plugins',
+      access: 'user',
+    },
     (c) =>
       c.json({
         plugins: manager.runningManifests().map((m) => ({
@@ -52,14 +58,24 @@ export function registerPluginRoutes(
       summary: 'Every plugin with status, errors and load order',
       tag: 'plugins',
       access: 'admin',
+      permission: 'core:plugins',
     },
-    (c) => c.json({ apiVersion: PLUGIN_API_VERSION, plugins: manager.list(), problems: manager.listProblems() }),
+    (c) =>
+      c.json({ apiVersion: PLUGIN_API_VERSION, plugins: manager.list(), problems: manager.listProblems() }),
   );
 
   defineRoute(
     app,
     registry,
-    { method: 'get', path: '/api/admin/plugins/:id', summary: 'One plugin', tag: 'plugins', access: 'admin', params: idParams },
+    {
+      method: 'get',
+      path: '/api/admin/plugins/:id',
+      summary: 'One plugin',
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+    },
     (c, { params }) => {
       const info = manager.info(params.id);
       if (!info) throw notFound(`no plugin with id "${params.id}"`);
@@ -73,9 +89,11 @@ export function registerPluginRoutes(
     {
       method: 'post',
       path: '/api/admin/plugins/:id/enable',
-      summary: 'Enable and start a plugin without restarting (cascade=true also enables its disabled dependencies)',
+      summary:
+        'Enable and start a plugin without restarting (cascade=true also enables its disabled dependencies)',
       tag: 'plugins',
       access: 'admin',
+      permission: 'core:plugins',
       params: idParams,
       query: cascadeQuery,
     },
@@ -91,6 +109,7 @@ export function registerPluginRoutes(
       summary: 'Stop and disable a plugin (refused while enabled plugins depend on it, unless cascade=true)',
       tag: 'plugins',
       access: 'admin',
+      permission: 'core:plugins',
       params: idParams,
       query: cascadeQuery,
     },
@@ -106,12 +125,16 @@ export function registerPluginRoutes(
       summary: "A plugin's settings (secrets masked) and their JSON Schema",
       tag: 'plugins',
       access: 'admin',
+      permission: 'core:plugins',
       params: idParams,
     },
     async (c, { params }) => {
       const manifest = manager.manifestOf(params.id);
       if (!manifest) throw notFound(`no plugin with id "${params.id}"`);
-      return c.json({ config: await config.getMasked(manifest), schema: manifest.config ?? { type: 'object', properties: {} } });
+      return c.json({
+        config: await config.getMasked(manifest),
+        schema: manifest.config ?? { type: 'object', properties: {} },
+      });
     },
   );
 
@@ -124,6 +147,7 @@ export function registerPluginRoutes(
       summary: "Change a plugin's settings; validated against its schema (400 names the field)",
       tag: 'plugins',
       access: 'admin',
+      permission: 'core:plugins',
       params: idParams,
       body: z.record(z.string(), z.unknown()),
     },

@@ -32,11 +32,21 @@ export async function readCoreSettings(store: SettingsStore): Promise<CoreSettin
   return parsed.success ? parsed.data : coreSettingsSchema.parse({});
 }
 
-export function registerSettingsRoutes(app: Hono<CoreEnv>, registry: RouteRegistry, deps: { settings: SettingsStore }): void {
+export function registerSettingsRoutes(
+  app: Hono<CoreEnv>,
+  registry: RouteRegistry,
+  deps: { settings: SettingsStore },
+): void {
   defineRoute(
     app,
     registry,
-    { method: 'get', path: '/api/settings', summary: 'Panel settings every user may read', tag: 'settings', access: 'user' },
+    {
+      method: 'get',
+      path: '/api/settings',
+      summary: 'Panel settings every user may read',
+      tag: 'settings',
+      access: 'user',
+    },
     async (c) => c.json(await readCoreSettings(deps.settings)),
   );
   defineRoute(
@@ -48,6 +58,7 @@ export function registerSettingsRoutes(app: Hono<CoreEnv>, registry: RouteRegist
       summary: 'Change panel settings (atomically: all fields or none)',
       tag: 'settings',
       access: 'admin',
+      permission: 'core:settings',
       body: coreSettingsPatch,
     },
     async (c, { body }) => {

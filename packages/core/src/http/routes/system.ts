@@ -29,13 +29,25 @@ export function registerSystemRoutes(app: Hono<CoreEnv>, registry: RouteRegistry
   defineRoute(
     app,
     registry,
-    { method: 'get', path: '/api/openapi.json', summary: 'OpenAPI 3.1 document of the core API', tag: 'system', access: 'public' },
+    {
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'OpenAPI 3.1 document of the core API',
+      tag: 'system',
+      access: 'public',
+    },
     (c) => c.json(openApiDocument(registry, { version: deps.version })),
   );
   defineRoute(
     app,
     registry,
-    { method: 'get', path: '/api/info', summary: 'Panel version and plugin API version', tag: 'system', access: 'user' },
+    {
+      method: 'get',
+      path: '/api/info',
+      summary: 'Panel version and plugin API version',
+      tag: 'system',
+      access: 'user',
+    },
     (c) =>
       c.json({
         version: deps.version,

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Kysely } from 'kysely';
+import type { AuthService } from '../auth/index.js';
+import { auditMiddleware, authMiddleware, csrfMiddleware } from '../auth/index.js';
+import type { CoreDatabase } from '../db/schema.js';
+import { HttpError, WebcasaError, notFound } from '../errors.js';
+import type { PluginManager } from '../plugins/manager.js';
+import type { RunManager } from '../runs/index.js';
+import { registerRunRoutes } from '../runs/index.js';
+import type { PluginConfigService } from '../settings/plugin-config.js';
+import type { SettingsStore } from '../settings/settings-store.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerPluginRoutes } from './routes/plugins.js';
+import { registerSettingsRoutes } from './routes/settings.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+import { registerUserRoutes } from './routes/users.js';
+import type { CoreEnv } from './env.js';
+import { errorResponse } from './error-handler.js';
+import { RouteRegistry } from './route.js';
+import { requireRole } from './access.js';
+
+export interface AppDeps {
+  version: string;
+  startedAt: number;
+  db: Kysely<CoreDatabase>;
+  auth: AuthService;
+  manager: PluginManager;
+  config: PluginConfigService;
+  settings: SettingsStore;
+  runs: RunManager;
+  logger: { error(obj: object, msg: string): void };
+  /** Origins allowed to call the API from a browser (CORS). Same-origin needs none. */
+  corsOrigins?: string[];
+  secureCookies?: boolean;
+  /** Largest request body the core API accepts, in bytes. Default 1 MiB. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * The core HTTP app: security middleware, the core API and the dispatch into
+ * plugins' routers. Built once per panel; plugins come and go behind
+ * `/api/plugins/<id>/` without rebuilding it.
+ */
+export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteRegistry } {
+  const app = new Hono<CoreEnv>();
+  const registry = new RouteRegistry();
+
+  app.use(async (c, next) => {
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomUUID());
+    c.header('X-Request-Id', c.get('requestId'));
+    await next();
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+      },
+      referrerPolicy: 'same-origin',
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use('/api/*', cors({ origin: deps.corsOrigins, credentials: true, allowHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token'] }));
+  }
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new HttpError(413, 'WEBCASA_BODY_TOO_LARGE', 'body: request body is too large', 'body');
+      },
+    }),
+  );
+  app.use(authMiddleware(deps.auth));
+  app.use(csrfMiddleware());
+  app.use(auditMiddleware(deps.db));
+
+  registerSystemRoutes(app, registry, {
+    version: deps.version,
+    startedAt: deps.startedAt,
+    databaseOk: async () => true,
+  });
+  registerAuthRoutes(app, registry, { auth: deps.auth, secureCookies: deps.secureCookies });
+  registerUserRoutes(app, registry, { auth: deps.auth });
+  registerTokenRoutes(app, registry, { auth: deps.auth });
+  registerAuditRoutes(app, registry, { db: deps.db });
+  registerSettingsRoutes(app, registry, { settings: deps.settings });
+  registerPluginRoutes(app, registry, { manager: deps.manager, config: deps.config });
+  registerRunRoutes(app, registry, { runs: deps.runs });
+
+  // Plugins' own routes: auth is required; finer checks are the plugin's requireScope().
+  const requireUser = requireRole('viewer');
+  app.all('/api/plugins/:id/*', async (c) => {
+    await requireUser(c, async () => {});
+    const id = c.req.param('id');
+    return deps.manager.fetch(id, c.req.raw, {
+      user: c.get('user'),
+      requestId: c.get('requestId'),
+      incoming: (c.env as { incoming?: unknown } | undefined)?.incoming,
+      outgoing: (c.env as { outgoing?: unknown } | undefined)?.outgoing,
+    });
+  });
+
+  app.notFound((c) => errorResponse(notFound(`no route for ${c.req.method} ${c.req.path}`), c));
+  app.onError((error, c) => {
+    if (!(error instanceof WebcasaError) || error.status >= 500) {
+      deps.logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'request failed');
+    }
+    return errorResponse(error, c);
+  });
+  return { app, registry };
+}

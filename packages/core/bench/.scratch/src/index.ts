@@ -1,0 +1,10 @@
+export { startPanel, type InlinePlugin, type Panel, type PanelOptions } from './server.js';
+export { defineDistribution, runCli, type CliIo, type Distribution } from './cli/index.js';
+export { HttpError, PluginError, WebcasaError } from './errors.js';
+export { PluginManager, type PluginInfo, type PluginSource, type PluginStatus } from './plugins/manager.js';
+export { discoverPlugins } from './plugins/discovery.js';
+export { resolvePlugins } from './plugins/resolver.js';
+export { openDatabase, type PanelDatabase } from './db/database.js';
+export { createTableGuard, TableAccessError } from './db/table-guard.js';
+export { CORE_VERSION } from './version.js';
+import './events.js';

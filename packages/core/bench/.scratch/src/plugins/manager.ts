@@ -1,0 +1,516 @@
+import { pathToFileURL } from 'node:url';
+import type { EventBus } from '@webcasa/event-bus';
+import { type Manifest, isServerPlugin, type ServerPlugin } from '@webcasa/plugin-sdk';
+import type { Kysely } from 'kysely';
+import type { CoreDatabase } from '../db/schema.js';
+import { PluginError, errorMessage, notFound } from '../errors.js';
+import { errorResponse } from '../http/error-handler.js';
+import { type ContextDeps, createPluginContext, type DispatchEnv, PluginRuntime } from './context.js';
+import { resolvePlugins } from './resolver.js';
+import '../events.js';
+
+/** A plugin the host knows about: its manifest and how to load its server entry. */
+export interface PluginSource {
+  id: string;
+  manifest: Manifest;
+  packageName?: string;
+  packageDir?: string;
+  /** Absolute path of the server entry module. */
+  serverEntry?: string;
+  webEntry?: string;
+  source: 'distribution' | 'dir' | 'installed' | 'inline';
+  /** For inline plugins (tests, plugin-testing): returns the server plugin itself. */
+  load?: () => Promise<unknown>;
+}
+
+export type PluginStatus = 'running' | 'disabled' | 'error';
+
+export interface PluginInfo {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  packageName: string | null;
+  source: PluginSource['source'];
+  status: PluginStatus;
+  enabled: boolean;
+  error: { code: string; message: string; at: number } | null;
+  /** Position in the load order among running plugins (0 first), null when not running. */
+  loadOrder: number | null;
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+  /** Plugins that require this one. */
+  dependents: string[];
+  permissions: string[];
+  isolation: Manifest['isolation'];
+  timings: { setupMs: number | null; startMs: number | null };
+  manifest: Manifest;
+}
+
+export interface ManagerOptions {
+  apiVersion: string;
+  /** How long setup (and start) may take before the plugin is marked error. Default 10 s. */
+  setupTimeoutMs?: number;
+  /** How long stop may take before the host tears the plugin down anyway. Default 5 s. */
+  stopTimeoutMs?: number;
+  logger: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+  runs: ContextDeps['runs'] & { cancelAllFor(pluginId: string): void | Promise<void> };
+  ws: ContextDeps['ws'] & { removeOwner(owner: string): void };
+  coreDb: Kysely<CoreDatabase>;
+}
+
+interface Entry {
+  source: PluginSource;
+  status: PluginStatus;
+  enabled: boolean;
+  error: PluginInfo['error'];
+  runtime?: PluginRuntime;
+  instance?: ServerPlugin;
+  timings: PluginInfo['timings'];
+}
+
+class Timeout extends Error {}
+
+async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(work),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Timeout(`${what} did not finish within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs plugins: setup in dependency order, then start; stop in reverse.
+ * Enables and disables at run time, removing all a plugin registered. A plugin
+ * that throws or hangs is marked `error` with its message; nothing else is
+ * affected.
+ */
+export class PluginManager {
+  private readonly entries = new Map<string, Entry>();
+  /** Running plugins in the order they were set up. */
+  private running: string[] = [];
+  private problems: { id: string; code: string; message: string; packageName?: string }[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: Omit<ContextDeps, 'serviceOf'> & { bus: EventBus },
+    private readonly options: ManagerOptions,
+  ) {}
+
+  /** Serialise lifecycle operations: enable, disable and load never interleave. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async persistedEnabled(): Promise<Map<string, boolean>> {
+    const rows = await this.options.coreDb.selectFrom('plugin_state').select(['id', 'enabled']).execute();
+    return new Map(rows.map((r) => [r.id, r.enabled === 1]));
+  }
+
+  private async persistEnabled(id: string, enabled: boolean): Promise<void> {
+    const now = Date.now();
+    await this.options.coreDb
+      .insertInto('plugin_state')
+      .values({ id, enabled: enabled ? 1 : 0, isolation: null, updated_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ enabled: enabled ? 1 : 0, updated_at: now }))
+      .execute();
+  }
+
+  /**
+   * Resolve and start every enabled plugin. Plugins that cannot load (and their
+   * dependents) are recorded with the reason; the others start.
+   */
+  load(
+    sources: PluginSource[],
+    problems: { id?: string; packageName?: string; code: string; message: string }[] = [],
+  ): Promise<void> {
+    return this.exclusive(async () => {
+      const persisted = await this.persistedEnabled();
+      for (const problem of problems) {
+        this.problems.push({ id: problem.id ?? problem.packageName ?? 'unknown', ...problem });
+      }
+      for (const source of sources) {
+        if (this.entries.has(source.id)) {
+          // A second package with the same id: the resolver reports it; keep the first entry.
+          continue;
+        }
+        const enabled = persisted.get(source.id) ?? true;
+        this.entries.set(source.id, {
+          source,
+          status: enabled ? 'error' : 'disabled',
+          enabled,
+          error: null,
+          timings: { setupMs: null, startMs: null },
+        });
+      }
+      const disabled = new Set([...this.entries.values()].filter((e) => !e.enabled).map((e) => e.source.id));
+      const result = resolvePlugins(sources, { apiVersion: this.options.apiVersion, disabled });
+      for (const skipped of result.skipped) {
+        const entry = this.entries.get(skipped.id);
+        // A duplicate id names a second package; the first one keeps the entry.
+        if (entry && skipped.code !== 'WEBCASA_PLUGIN_DUPLICATE')
+          this.markError(entry, skipped.code, skipped.message);
+        else this.problems.push({ id: skipped.id, code: skipped.code, message: skipped.message });
+      }
+      for (const warning of result.warnings)
+        this.options.logger.warn({ plugin: warning.id }, warning.message);
+      const started: string[] = [];
+      for (const source of result.order) {
+        const entry = this.entries.get(source.id)!;
+        const failedDep = this.failedDependency(entry.source.manifest);
+        if (failedDep) {
+          this.markError(
+            entry,
+            'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+            `plugin ${source.id} needs ${failedDep}, which failed to start`,
+          );
+          continue;
+        }
+        if (await this.setup(entry)) started.push(source.id);
+      }
+      for (const id of started) {
+        const entry = this.entries.get(id)!;
+        if (entry.status === 'running') await this.start(entry);
+      }
+    });
+  }
+
+  private failedDependency(manifest: Manifest): string | undefined {
+    return Object.keys(manifest.dependencies).find((dep) => this.entries.get(dep)?.status !== 'running');
+  }
+
+  private markError(entry: Entry, code: string, message: string): void {
+    entry.status = 'error';
+    entry.error = { code, message, at: Date.now() };
+    this.options.logger.error({ plugin: entry.source.id, code }, message);
+    this.deps.bus.emit('plugin.failed', { id: entry.source.id, code, message });
+  }
+
+  private async importServer(source: PluginSource): Promise<ServerPlugin> {
+    let mod: unknown;
+    if (source.load) mod = await source.load();
+    else if (source.serverEntry) mod = await import(pathToFileURL(source.serverEntry).href);
+    else
+      throw new PluginError(
+        'WEBCASA_PLUGIN_ENTRY_MISSING',
+        source.id,
+        `plugin ${source.id} has no server entry`,
+      );
+    const candidate = isServerPlugin(mod) ? mod : (mod as { default?: unknown })?.default;
+    if (!isServerPlugin(candidate)) {
+      throw new PluginError(
+        'WEBCASA_PLUGIN_NOT_A_PLUGIN',
+        source.id,
+        `plugin ${source.id}: the server entry's default export is not made by defineServerPlugin()`,
+      );
+    }
+    return candidate;
+  }
+
+  /** Import and set up one plugin. Returns whether it is now running. */
+  private async setup(entry: Entry): Promise<boolean> {
+    const { manifest } = entry.source;
+    const timeout = this.options.setupTimeoutMs ?? 10_000;
+    const runtime = new PluginRuntime(manifest, this.deps.bus, (error, c) => {
+      if (!(error instanceof Error) || !('status' in error) || (error as { status: number }).status >= 500) {
+        this.deps
+          .pluginLogger(manifest.id)
+          .error('request failed', { error: errorMessage(error), path: c.req.path });
+      }
+      return errorResponse(error, c);
+    });
+    const began = performance.now();
+    try {
+      const instance = await withTimeout(
+        this.importServer(entry.source),
+        timeout,
+        `plugin ${manifest.id}: loading the server entry`,
+      );
+      const ctx = createPluginContext(manifest, runtime, {
+        ...this.deps,
+        serviceOf: (id) => this.serviceOf(id),
+      });
+      entry.runtime = runtime;
+      entry.instance = instance;
+      await withTimeout(instance.setup(ctx), timeout, `plugin ${manifest.id}: setup`);
+      entry.status = 'running';
+      entry.error = null;
+      entry.timings.setupMs = Math.round((performance.now() - began) * 100) / 100;
+      this.running.push(manifest.id);
+      return true;
+    } catch (error) {
+      runtime.teardown();
+      this.options.ws.removeOwner(manifest.id);
+      entry.runtime = undefined;
+      entry.instance = undefined;
+      const code =
+        error instanceof Timeout
+          ? 'WEBCASA_PLUGIN_TIMEOUT'
+          : ((error as { code?: string }).code ?? 'WEBCASA_PLUGIN_SETUP_FAILED');
+      const message = errorMessage(error);
+      this.markError(
+        entry,
+        code,
+        message.includes(manifest.id) ? message : `plugin ${manifest.id}: setup failed: ${message}`,
+      );
+      return false;
+    }
+  }
+
+  private async start(entry: Entry): Promise<void> {
+    const { manifest } = entry.source;
+    if (!entry.instance?.start) return;
+    const began = performance.now();
+    try {
+      await withTimeout(
+        entry.instance.start(),
+        this.options.setupTimeoutMs ?? 10_000,
+        `plugin ${manifest.id}: start`,
+      );
+      entry.timings.startMs = Math.round((performance.now() - began) * 100) / 100;
+    } catch (error) {
+      await this.teardown(entry, false);
+      const message = errorMessage(error);
+      this.markError(
+        entry,
+        error instanceof Timeout ? 'WEBCASA_PLUGIN_TIMEOUT' : 'WEBCASA_PLUGIN_START_FAILED',
+        message.includes(manifest.id) ? message : `plugin ${manifest.id}: start failed: ${message}`,
+      );
+    }
+  }
+
+  /** Stop (unless `callStop` is false) and remove everything the plugin registered. */
+  private async teardown(entry: Entry, callStop: boolean): Promise<void> {
+    const id = entry.source.id;
+    if (callStop && entry.instance?.stop) {
+      try {
+        await withTimeout(entry.instance.stop(), this.options.stopTimeoutMs ?? 5_000, `plugin ${id}: stop`);
+      } catch (error) {
+        this.options.logger.warn(
+          { plugin: id },
+          `plugin ${id}: stop failed (${errorMessage(error)}); removed anyway`,
+        );
+      }
+    }
+    entry.runtime?.teardown();
+    this.options.ws.removeOwner(id);
+    this.deps.config.unwatchAll(id);
+    await this.options.runs.cancelAllFor(id);
+    entry.runtime = undefined;
+    entry.instance = undefined;
+    this.running = this.running.filter((r) => r !== id);
+  }
+
+  private serviceOf(id: string): object | undefined {
+    const entry = this.entries.get(id);
+    return entry?.status === 'running' ? entry.runtime?.service : undefined;
+  }
+
+  /** Required dependents of `id` that are running, deepest last. */
+  private runningDependents(id: string): string[] {
+    const out: string[] = [];
+    const visit = (target: string) => {
+      for (const other of this.running) {
+        const manifest = this.entries.get(other)!.source.manifest;
+        if (target in manifest.dependencies && !out.includes(other)) {
+          out.push(other);
+          visit(other);
+        }
+      }
+    };
+    visit(id);
+    return out;
+  }
+
+  /**
+   * Disable a running (or failed) plugin at run time. Refused with the names
+   * of enabled plugins that depend on it, unless `cascade` disables them too.
+   */
+  disable(id: string, options: { cascade?: boolean } = {}): Promise<PluginInfo> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) throw notFound(`no plugin with id "${id}"`);
+      const dependents = this.runningDependents(id);
+      if (dependents.length > 0 && !options.cascade) {
+        throw new PluginError(
+          'WEBCASA_PLUGIN_HAS_DEPENDENTS',
+          id,
+          `plugin ${id} is needed by ${dependents.join(', ')}; disable them first or ask for cascade`,
+          { dependents },
+        );
+      }
+      // Stop dependents first, in reverse load order.
+      const order = this.running.filter((r) => dependents.includes(r)).reverse();
+      for (const dep of order) await this.disableOne(this.entries.get(dep)!);
+      await this.disableOne(entry);
+      return this.info(id)!;
+    });
+  }
+
+  private async disableOne(entry: Entry): Promise<void> {
+    if (entry.status === 'running') await this.teardown(entry, true);
+    entry.status = 'disabled';
+    entry.enabled = false;
+    entry.error = null;
+    await this.persistEnabled(entry.source.id, false);
+    this.deps.bus.emit('plugin.disabled', { id: entry.source.id });
+  }
+
+  /**
+   * Enable a plugin at run time and start it. Refused with the names of
+   * disabled dependencies, unless `cascade` enables them too.
+   */
+  enable(id: string, options: { cascade?: boolean } = {}): Promise<PluginInfo> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) throw notFound(`no plugin with id "${id}"`);
+      if (entry.status === 'running') return this.info(id)!;
+      const chain = this.enableChain(id, options.cascade ?? false);
+      for (const target of chain) {
+        const e = this.entries.get(target)!;
+        e.enabled = true;
+        await this.persistEnabled(target, true);
+        if (e.status === 'running') continue;
+        const all = [...this.entries.values()].map((x) => x.source);
+        const disabled = new Set(
+          [...this.entries.values()].filter((x) => !x.enabled).map((x) => x.source.id),
+        );
+        const resolved = resolvePlugins(all, { apiVersion: this.options.apiVersion, disabled });
+        const skipped = resolved.skipped.find((s) => s.candidate === e.source);
+        if (skipped) {
+          this.markError(e, skipped.code, skipped.message);
+          continue;
+        }
+        const failed = this.failedDependency(e.source.manifest);
+        if (failed) {
+          this.markError(
+            e,
+            'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+            `plugin ${target} needs ${failed}, which is not running`,
+          );
+          continue;
+        }
+        if (await this.setup(e)) await this.start(e);
+        if ((e.status as PluginStatus) === 'running') this.deps.bus.emit('plugin.enabled', { id: target });
+      }
+      return this.info(id)!;
+    });
+  }
+
+  /** The plugins to enable for `id`, dependencies first. */
+  private enableChain(id: string, cascade: boolean): string[] {
+    const chain: string[] = [];
+    const missing: string[] = [];
+    const visit = (target: string) => {
+      const entry = this.entries.get(target)!;
+      for (const dep of Object.keys(entry.source.manifest.dependencies)) {
+        const depEntry = this.entries.get(dep);
+        if (!depEntry) continue; // the resolver reports it as missing
+        if (!depEntry.enabled || depEntry.status !== 'running') {
+          if (!cascade && !depEntry.enabled) missing.push(dep);
+          else visit(dep);
+        }
+      }
+      if (!chain.includes(target)) chain.push(target);
+    };
+    visit(id);
+    if (missing.length > 0) {
+      throw new PluginError(
+        'WEBCASA_PLUGIN_DEPENDENCY_DISABLED',
+        id,
+        `plugin ${id} needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} disabled; enable ${missing.length === 1 ? 'it' : 'them'} first or ask for cascade`,
+        { dependencies: missing },
+      );
+    }
+    return chain;
+  }
+
+  /** Stop every running plugin in reverse load order. */
+  stopAll(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const id of [...this.running].reverse()) {
+        const entry = this.entries.get(id)!;
+        await this.teardown(entry, true);
+        entry.status = 'error';
+        entry.error = { code: 'WEBCASA_PANEL_STOPPED', message: 'the panel is stopping', at: Date.now() };
+      }
+    });
+  }
+
+  /** Dispatch a request under `/api/plugins/<id>/` to the plugin's router. */
+  async fetch(id: string, request: Request, env: DispatchEnv): Promise<Response> {
+    const entry = this.entries.get(id);
+    if (!entry || entry.status !== 'running' || !entry.runtime) {
+      throw notFound(entry ? `plugin ${id} is not running (${entry.status})` : `no plugin with id "${id}"`);
+    }
+    return entry.runtime.fetch(request, env);
+  }
+
+  isRunning(id: string): boolean {
+    return this.entries.get(id)?.status === 'running';
+  }
+
+  info(id: string): PluginInfo | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    const m = entry.source.manifest;
+    const dependents = [...this.entries.values()]
+      .filter((e) => id in e.source.manifest.dependencies)
+      .map((e) => e.source.id)
+      .sort();
+    const order = this.running.indexOf(id);
+    return {
+      id,
+      name: m.name,
+      version: m.version,
+      description: m.description,
+      packageName: entry.source.packageName ?? null,
+      source: entry.source.source,
+      status: entry.status,
+      enabled: entry.enabled,
+      error: entry.error,
+      loadOrder: order === -1 ? null : order,
+      dependencies: m.dependencies,
+      optionalDependencies: m.optionalDependencies,
+      dependents,
+      permissions: m.permissions,
+      isolation: m.isolation,
+      timings: { ...entry.timings },
+      manifest: m,
+    };
+  }
+
+  /** Every known plugin, in load order first, then the rest by id. */
+  list(): PluginInfo[] {
+    const ids = [
+      ...this.running,
+      ...[...this.entries.keys()].filter((id) => !this.running.includes(id)).sort(),
+    ];
+    return ids.map((id) => this.info(id)!);
+  }
+
+  /** Packages that could not even be read (no id or invalid manifest), and duplicate ids. */
+  listProblems(): { id: string; code: string; message: string; packageName?: string }[] {
+    return [...this.problems];
+  }
+
+  runningManifests(): Manifest[] {
+    return this.running.map((id) => this.entries.get(id)!.source.manifest);
+  }
+
+  manifestOf(id: string): Manifest | undefined {
+    return this.entries.get(id)?.source.manifest;
+  }
+}

@@ -1,0 +1,221 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createEventBus, type EventBus } from '@webcasa/event-bus';
+import { type Manifest, PLUGIN_API_VERSION, parseManifest, type ServerPlugin } from '@webcasa/plugin-sdk';
+import { createAuthService, type AuthService } from './auth/index.js';
+import { openDatabase, type PanelDatabase } from './db/database.js';
+import { createApp } from './http/app.js';
+import { readCoreSettings } from './http/routes/settings.js';
+import { createLoggers } from './logging/logger.js';
+import { discoverPlugins } from './plugins/discovery.js';
+import { PluginManager, type PluginSource } from './plugins/manager.js';
+import { RunManager, registerRunSocket } from './runs/index.js';
+import { PluginConfigService } from './settings/plugin-config.js';
+import { createSecretBox, loadOrCreateKey } from './settings/secrets.js';
+import { createSettingsStore, type SettingsStore } from './settings/settings-store.js';
+import { CORE_VERSION } from './version.js';
+import { WsHub } from './ws/index.js';
+import './events.js';
+
+/** A plugin given as code, not as a package (tests, `startTestPanel`). */
+export interface InlinePlugin {
+  manifest: Manifest | Record<string, unknown>;
+  plugin: ServerPlugin | (() => Promise<unknown>);
+}
+
+export interface PanelOptions {
+  /** Where the database, key file, logs and plugin data live. */
+  dataDir: string;
+  /** Default 39921; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Plugin package names the distribution ships, resolved from `resolveFrom`. */
+  plugins?: string[];
+  /** Directory to resolve `plugins` from (the distribution's folder). Default: cwd. */
+  resolveFrom?: string;
+  /** Plugin package directories given directly. */
+  pluginDirs?: string[];
+  /** Plugins given as code. */
+  inlinePlugins?: InlinePlugin[];
+  /** Version of the distribution, shown in /api/info. */
+  version?: string;
+  setupTimeoutMs?: number;
+  logLevel?: string;
+  /** Log to stdout too (default true). */
+  stdoutLogs?: boolean;
+  /** Mark cookies Secure (behind HTTPS). */
+  secureCookies?: boolean;
+  corsOrigins?: string[];
+  /** Called with the one-time setup token when no admin exists yet. Default: printed to stdout. */
+  onSetupToken?: (token: string, url: string) => void;
+}
+
+export interface Panel {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly db: PanelDatabase;
+  readonly bus: EventBus;
+  readonly auth: AuthService;
+  readonly manager: PluginManager;
+  readonly settings: SettingsStore;
+  readonly runs: RunManager;
+  readonly app: { fetch(request: Request): Response | Promise<Response> };
+  stop(): Promise<void>;
+}
+
+function inlineSources(inline: InlinePlugin[]): PluginSource[] {
+  return inline.map((p) => {
+    const manifest = parseManifest(p.manifest, `inline plugin ${(p.manifest as { id?: string }).id ?? '?'}`);
+    const plugin = p.plugin;
+    return {
+      id: manifest.id,
+      manifest,
+      source: 'inline' as const,
+      load: typeof plugin === 'function' ? plugin : async () => plugin,
+    };
+  });
+}
+
+/**
+ * Start a panel: open storage, load plugins in dependency order and serve
+ * HTTP and WebSocket on `host:port`.
+ *
+ * @example
+ * const panel = await startPanel({ dataDir: '/var/lib/webcasa', plugins: ['@webcasa/plugin-docker'] });
+ * console.log(panel.url);
+ * await panel.stop();
+ */
+export async function startPanel(options: PanelOptions): Promise<Panel> {
+  const startedAt = Date.now();
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(join(dataDir, 'plugins'), { recursive: true });
+  const loggers = createLoggers({ dataDir, level: options.logLevel, stdout: options.stdoutLogs ?? true });
+  const log = loggers.root;
+  const secrets = createSecretBox(loadOrCreateKey(dataDir));
+  const db = await openDatabase(dataDir);
+  const bus = createEventBus({
+    onHandlerError: (f) =>
+      log.error({ event: f.event.type, subscriber: f.subscriber, err: f.error }, `event handler of ${f.subscriber} failed`),
+  });
+  const settings = createSettingsStore(db.core, secrets);
+  const config = new PluginConfigService(settings);
+  const auth = createAuthService({ db: db.core, secrets });
+  const runs = new RunManager({ db: db.core, bus, logger: log });
+  await runs.init();
+  const hub = new WsHub({ authenticate: (req) => auth.authenticateRequest(req), logger: log });
+  registerRunSocket(hub, runs);
+
+  const manager = new PluginManager(
+    {
+      dataDir,
+      db,
+      bus,
+      config,
+      runs,
+      ws: hub,
+      pluginLogger: (id) => loggers.pluginLogger(id),
+      core: {
+        info: async () => ({ version: options.version ?? CORE_VERSION, pluginApiVersion: PLUGIN_API_VERSION }),
+        setting: async (key) => (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
+      },
+      notify: async (plugin, message) => {
+        loggers.pluginLogger(plugin).info('notification', { ...message });
+        bus.emit('panel.notification', { ...message, plugin }, { source: plugin });
+      },
+    },
+    {
+      apiVersion: PLUGIN_API_VERSION,
+      setupTimeoutMs: options.setupTimeoutMs,
+      logger: log,
+      runs,
+      ws: hub,
+      coreDb: db.core,
+    },
+  );
+
+  const { app } = createApp({
+    version: options.version ?? CORE_VERSION,
+    startedAt,
+    db: db.core,
+    auth,
+    manager,
+    config,
+    settings,
+    runs,
+    logger: log,
+    corsOrigins: options.corsOrigins,
+    secureCookies: options.secureCookies,
+  });
+
+  const discovered = discoverPlugins({
+    packages: options.plugins ?? [],
+    fromDir: options.resolveFrom ?? process.cwd(),
+    dirs: options.pluginDirs ?? [],
+    installedDir: join(dataDir, 'plugins'),
+  });
+  const sources: PluginSource[] = [
+    ...discovered.plugins.map((p) => ({ ...p, source: p.source })),
+    ...inlineSources(options.inlinePlugins ?? []),
+  ];
+  await manager.load(
+    sources,
+    discovered.problems.map((p) => ({ packageName: p.packageName, code: p.code, message: p.message })),
+  );
+
+  const host = options.host ?? '127.0.0.1';
+  const server: ServerType = await new Promise((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 39921, hostname: host }, () => resolveServer(s));
+    s.once('error', reject);
+  });
+  hub.attach(server as import('node:http').Server);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const setupToken = await auth.ensureSetupToken();
+  if (setupToken) {
+    const announce =
+      options.onSetupToken ??
+      ((token: string, at: string) => {
+        process.stdout.write(
+          `\nNo administrator exists yet. Open ${at}/setup and enter this one-time setup token:\n\n    ${token}\n\n` +
+            'or create one now with: webcasa admin create --username NAME --password-stdin\n\n',
+        );
+      });
+    announce(setupToken, url);
+  }
+  log.info({ url, plugins: manager.list().filter((p) => p.status === 'running').length }, 'panel started');
+  bus.emit('panel.started', { url });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    dataDir,
+    db,
+    bus,
+    auth,
+    manager,
+    settings,
+    runs,
+    app,
+    stop() {
+      stopped ??= (async () => {
+        // Sockets first: upgraded connections would otherwise hold the server open.
+        await hub.close();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          (server as import('node:http').Server).closeAllConnections?.();
+        });
+        await manager.stopAll();
+        await runs.shutdown();
+        await db.close();
+        await loggers.close();
+      })();
+      return stopped;
+    },
+  };
+}

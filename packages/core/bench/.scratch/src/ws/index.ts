@@ -1,0 +1,1 @@
+export { type WsHandler, WsHub, type WsHubOptions, type WsParams } from './hub.js';
