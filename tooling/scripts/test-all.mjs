@@ -43,8 +43,12 @@ for (const p of packages) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  // A suite that failed to load counts as a failure even with no test inside.
+  // A suite that failed to load, or a package whose tests ran nothing, counts as a failure.
   if ((report.numFailedTestSuites ?? 0) > 0 && (report.numFailedTests ?? 0) === 0) failed += 1;
+  if ((report.numTotalTests ?? 0) === 0) {
+    console.error(`${p.name}: no tests ran (counted as a failure)`);
+    failed += 1;
+  }
 }
 if (missing.length > 0) {
   console.error(`no test report from: ${missing.join(', ')} (counted as failures)`);

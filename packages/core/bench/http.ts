@@ -68,15 +68,22 @@ export function benchPlugins(count = 8): InlinePlugin[] {
   return plugins;
 }
 
-async function startBareHono(): Promise<{ port: number; close(): Promise<void> }> {
+/** The baseline: bare Hono on @hono/node-server. `/plugins` answers a fixed body (set once the panel's is known). */
+async function startBareHono(): Promise<{ port: number; setPluginsBody(body: unknown): void; close(): Promise<void> }> {
   const app = new Hono();
+  let pluginsBody: unknown = {};
   app.get('/hello', (c) => c.json({ hello: 'world' }));
+  // Same payload as the panel's GET /api/plugins (stringified per request, like the panel): separates payload cost from the panel's own.
+  app.get('/plugins', (c) => c.json(pluginsBody as object));
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
   return {
     port: (server.address() as AddressInfo).port,
+    setPluginsBody: (body) => {
+      pluginsBody = structuredClone(body);
+    },
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
@@ -110,7 +117,7 @@ async function startBenchPanel(cleanup: Cleanup): Promise<{ panel: Panel; token:
 }
 
 /** One request through fetch, to check the route answers what we think before loading it. */
-async function check(url: string, headers: Record<string, string>, expect: (body: any) => boolean): Promise<number> {
+async function check(url: string, headers: Record<string, string>, expect: (body: any) => boolean): Promise<{ bytes: number; body: unknown }> {
   const res = await fetch(url, { headers });
   const text = await res.text();
   let body: unknown;
@@ -120,7 +127,7 @@ async function check(url: string, headers: Record<string, string>, expect: (body
     body = text;
   }
   if (res.status !== 200 || !expect(body)) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 200)}`);
-  return Buffer.byteLength(text);
+  return { bytes: Buffer.byteLength(text), body };
 }
 
 function summarise(name: string, rounds: LoadResult[]): HttpCase {
@@ -142,22 +149,38 @@ export async function runHttpBench(
   options: HttpBenchOptions,
   cleanup: Cleanup,
   emit: (line: Record<string, unknown>) => void,
-): Promise<{ cases: HttpCase[]; ratio: number; healthRatio?: number; bodyBytes: Record<string, number> }> {
+): Promise<{
+  cases: HttpCase[];
+  /** GET /api/plugins over bare hono /hello: the goal's ratio. */
+  ratio: number;
+  /** GET /api/plugins over bare hono serving the same body: the panel's own overhead, payload excluded. */
+  samePayloadRatio: number;
+  healthRatio?: number;
+  bodyBytes: Record<string, number>;
+}> {
   const hono = await startBareHono();
   cleanup.add(() => hono.close());
   const { panel, token } = await startBenchPanel(cleanup);
   const auth = { authorization: `Bearer ${token}` };
 
+  const plugins = await check(`${panel.url}/api/plugins`, auth, (b) => Array.isArray(b?.plugins) && b.plugins.length === 8);
+  hono.setPluginsBody(plugins.body);
   const bodyBytes = {
-    hello: await check(`http://127.0.0.1:${hono.port}/hello`, {}, (b) => b?.hello === 'world'),
-    plugins: await check(`${panel.url}/api/plugins`, auth, (b) => Array.isArray(b?.plugins) && b.plugins.length === 8),
-    health: await check(`${panel.url}/api/health`, {}, (b) => b?.status === 'ok'),
+    hello: (await check(`http://127.0.0.1:${hono.port}/hello`, {}, (b) => b?.hello === 'world')).bytes,
+    plugins: plugins.bytes,
+    honoPlugins: (await check(`http://127.0.0.1:${hono.port}/plugins`, {}, (b) => b?.plugins?.length === 8)).bytes,
+    health: (await check(`${panel.url}/api/health`, {}, (b) => b?.status === 'ok')).bytes,
   };
 
+  const BASE = 'bare hono GET /hello';
+  const SAME = 'bare hono GET /plugins (same body)';
+  const PLUGINS = 'panel GET /api/plugins (bearer)';
+  const HEALTH = 'panel GET /api/health (public)';
   const targets = [
-    { name: 'bare hono GET /hello', port: hono.port, path: '/hello', headers: {} },
-    { name: 'panel GET /api/plugins (bearer)', port: panel.port, path: '/api/plugins', headers: auth },
-    ...(options.health ? [{ name: 'panel GET /api/health (public)', port: panel.port, path: '/api/health', headers: {} }] : []),
+    { name: BASE, port: hono.port, path: '/hello', headers: {} },
+    { name: SAME, port: hono.port, path: '/plugins', headers: {} },
+    { name: PLUGINS, port: panel.port, path: '/api/plugins', headers: auth },
+    ...(options.health ? [{ name: HEALTH, port: panel.port, path: '/api/health', headers: {} }] : []),
   ];
   const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= options.rounds; round++) {
@@ -191,10 +214,14 @@ export async function runHttpBench(
     }
   }
   const cases = targets.map((t) => summarise(t.name, results.get(t.name)!));
-  const [base, plugins, health] = cases;
-  const ratio = plugins!.median.rps / base!.median.rps;
-  const healthRatio = health ? health.median.rps / base!.median.rps : undefined;
-  return { cases, ratio, healthRatio, bodyBytes };
+  const rps = (name: string) => cases.find((c) => c.case === name)?.median.rps ?? Number.NaN;
+  return {
+    cases,
+    ratio: rps(PLUGINS) / rps(BASE),
+    samePayloadRatio: rps(PLUGINS) / rps(SAME),
+    healthRatio: options.health ? rps(HEALTH) / rps(BASE) : undefined,
+    bodyBytes,
+  };
 }
 
 export function round3(n: number): number {

@@ -66,14 +66,16 @@ async function main(): Promise<void> {
       health: true,
     };
     const http = await runHttpBench(load, options, cleanup, emit);
-    const [base, plugins, health] = http.cases;
+    const [base, same, plugins, health] = http.cases;
     emit({
       bench: 'core-http',
       summary: 'GET /api/plugins (bearer) vs bare hono /hello, medians of alternating rounds',
       baselineRps: Math.round(base!.median.rps),
+      samePayloadRps: Math.round(same!.median.rps),
       pluginsRps: Math.round(plugins!.median.rps),
       healthRps: health ? Math.round(health.median.rps) : undefined,
       ratio: round3(http.ratio),
+      samePayloadRatio: round3(http.samePayloadRatio),
       healthRatio: http.healthRatio === undefined ? undefined : round3(http.healthRatio),
       perRoundRatios: plugins!.rounds.map((r, i) => round3(r.rps / base!.rounds[i]!.rps)),
       goal: HTTP_GOAL,
@@ -91,6 +93,14 @@ async function main(): Promise<void> {
         goal: c === plugins ? `>= ${HTTP_GOAL}` : '',
       });
     }
+    rows.push({
+      bench: 'core-http',
+      metric: `${plugins!.case} vs ${same!.case}: the panel's own overhead`,
+      value: String(Math.round(plugins!.median.rps)),
+      baseline: String(Math.round(same!.median.rps)),
+      ratio: round3(http.samePayloadRatio),
+      goal: '',
+    });
     await load.close();
   }
 
@@ -121,6 +131,7 @@ async function main(): Promise<void> {
         rssMB: mb(m.rss),
         baselineRssMB: mb(b.rss),
         ratio: round3(m.rss / b.rss),
+        rssDeltaMB: mb(m.rss - b.rss),
         rssAfterGcMB: m.rssAfterGc === undefined ? undefined : mb(m.rssAfterGc),
         baselineRssAfterGcMB: b.rssAfterGc === undefined ? undefined : mb(b.rssAfterGc),
         ratioAfterGc: m.rssAfterGc && b.rssAfterGc ? round3(m.rssAfterGc / b.rssAfterGc) : undefined,
@@ -147,7 +158,7 @@ async function main(): Promise<void> {
       const baseAfter = b.rssAfterGc ?? b.rss;
       rows.push({
         bench: 'core-rss',
-        metric: `${s.name}: RSS after first 200${s.median.rssAfterGc === undefined ? '' : ' + GC'} (MB; before GC ${mb(s.median.rss)})`,
+        metric: `${s.name}: RSS after first 200${s.median.rssAfterGc === undefined ? '' : ' + GC'} (MB; before GC ${mb(s.median.rss)}${isBase ? '' : `; +${mb(after - baseAfter)} over baseline`})`,
         value: String(mb(after)),
         baseline: isBase ? '-' : String(mb(baseAfter)),
         ratio: isBase ? null : round3(after / baseAfter),
