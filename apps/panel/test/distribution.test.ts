@@ -44,7 +44,9 @@ function startBuilt(args: string[]): Promise<{ url: string; output: () => string
 describe('the default distribution, built', () => {
   it('is one bundle that runs on plain Node', () => {
     expect(existsSync(join(appDir, 'dist/server.js'))).toBe(true);
-    const version = execFileSync(process.execPath, ['dist/server.js', '--version'], { cwd: appDir }).toString();
+    const version = execFileSync(process.execPath, ['dist/server.js', '--version'], {
+      cwd: appDir,
+    }).toString();
     expect(version).toMatch(/^Web\.Casa 0\.\d+\.\d+ \(core .*, plugin API 1\.\d+\.\d+\)/);
   });
 

@@ -53,7 +53,9 @@ if (config.mode === 'hono') {
   const app = new Hono();
   app.get('/hello', (c) => c.json({ hello: 'world' }));
   const server = await new Promise<import('node:http').Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as import('node:http').Server));
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(s as import('node:http').Server),
+    );
   });
   startedAt = performance.now();
   url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/hello`;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { median, type Cleanup } from './util.js';
+import { type Cleanup, median } from './util.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const coreDir = resolve(benchDir, '..');
@@ -156,10 +156,18 @@ function runChild(config: Record<string, unknown>, cleanup: Cleanup): Promise<Co
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('{"coldChild"'));
       if (code !== 0 || !line || wallMs === undefined) {
-        reject(new Error(`cold-start child (${config.mode}) exited ${code}: ${err.slice(0, 2000)}${out.slice(0, 500)}`));
+        reject(
+          new Error(
+            `cold-start child (${config.mode}) exited ${code}: ${err.slice(0, 2000)}${out.slice(0, 500)}`,
+          ),
+        );
         return;
       }
-      const { coldChild: _c, mode: _m, ...sample } = JSON.parse(line) as ColdSample & { coldChild: true; mode: string };
+      const {
+        coldChild: _c,
+        mode: _m,
+        ...sample
+      } = JSON.parse(line) as ColdSample & { coldChild: true; mode: string };
       resolvePromise({ ...sample, wallMs });
     });
   });
@@ -202,7 +210,12 @@ export async function runColdStartBench(
     {
       name: `panel, distribution plugins (${dist.plugins.length})`,
       plugins: dist.plugins.length,
-      config: () => ({ mode: 'panel', dataDir: freshDataDir(), plugins: dist.plugins, resolveFrom: panelAppDir }),
+      config: () => ({
+        mode: 'panel',
+        dataDir: freshDataDir(),
+        plugins: dist.plugins,
+        resolveFrom: panelAppDir,
+      }),
     },
     {
       name: `panel, ${options.generated} generated plugins`,

@@ -12,8 +12,8 @@ import { serve } from '@hono/node-server';
 import { defineServerPlugin, type ManifestInput } from '@webcasa/plugin-sdk';
 import { Hono } from 'hono';
 import { type InlinePlugin, type Panel, startPanel } from '../src/server.js';
-import { type LoadGenerator, type LoadResult } from './load.js';
-import { median, type Cleanup } from './util.js';
+import type { LoadGenerator, LoadResult } from './load.js';
+import { type Cleanup, median } from './util.js';
 
 export interface HttpBenchOptions {
   rounds: number;
@@ -52,7 +52,10 @@ export function benchPlugins(count = 8): InlinePlugin[] {
         write: { description: 'Change items', minRole: 'operator' },
       },
       web: {
-        routes: [{ path: '/', title: 'Overview' }, { path: '/items/:id', title: 'Item' }],
+        routes: [
+          { path: '/', title: 'Overview' },
+          { path: '/items/:id', title: 'Item' },
+        ],
         menu: [{ path: '/', label: `Bench ${i}`, icon: 'box', group: 'plugins', order: 100 + i }],
       },
     };
@@ -69,14 +72,20 @@ export function benchPlugins(count = 8): InlinePlugin[] {
 }
 
 /** The baseline: bare Hono on @hono/node-server. `/plugins` answers a fixed body (set once the panel's is known). */
-async function startBareHono(): Promise<{ port: number; setPluginsBody(body: unknown): void; close(): Promise<void> }> {
+async function startBareHono(): Promise<{
+  port: number;
+  setPluginsBody(body: unknown): void;
+  close(): Promise<void>;
+}> {
   const app = new Hono();
   let pluginsBody: unknown = {};
   app.get('/hello', (c) => c.json({ hello: 'world' }));
   // Same payload as the panel's GET /api/plugins (stringified per request, like the panel): separates payload cost from the panel's own.
   app.get('/plugins', (c) => c.json(pluginsBody as object));
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(s as Server),
+    ) as Server;
     s.once('error', reject);
   });
   return {
@@ -112,12 +121,17 @@ async function startBenchPanel(cleanup: Cleanup): Promise<{ panel: Panel; token:
     body: JSON.stringify({ username: 'admin', password: PASSWORD }),
   });
   const body = (await res.json()) as { token?: string };
-  if (res.status !== 200 || !body.token) throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 200 || !body.token)
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
   return { panel, token: body.token };
 }
 
 /** One request through fetch, to check the route answers what we think before loading it. */
-async function check(url: string, headers: Record<string, string>, expect: (body: any) => boolean): Promise<{ bytes: number; body: unknown }> {
+async function check(
+  url: string,
+  headers: Record<string, string>,
+  expect: (body: any) => boolean,
+): Promise<{ bytes: number; body: unknown }> {
   const res = await fetch(url, { headers });
   const text = await res.text();
   let body: unknown;
@@ -126,7 +140,8 @@ async function check(url: string, headers: Record<string, string>, expect: (body
   } catch {
     body = text;
   }
-  if (res.status !== 200 || !expect(body)) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 200)}`);
+  if (res.status !== 200 || !expect(body))
+    throw new Error(`${url} answered ${res.status}: ${text.slice(0, 200)}`);
   return { bytes: Buffer.byteLength(text), body };
 }
 
@@ -163,12 +178,17 @@ export async function runHttpBench(
   const { panel, token } = await startBenchPanel(cleanup);
   const auth = { authorization: `Bearer ${token}` };
 
-  const plugins = await check(`${panel.url}/api/plugins`, auth, (b) => Array.isArray(b?.plugins) && b.plugins.length === 8);
+  const plugins = await check(
+    `${panel.url}/api/plugins`,
+    auth,
+    (b) => Array.isArray(b?.plugins) && b.plugins.length === 8,
+  );
   hono.setPluginsBody(plugins.body);
   const bodyBytes = {
     hello: (await check(`http://127.0.0.1:${hono.port}/hello`, {}, (b) => b?.hello === 'world')).bytes,
     plugins: plugins.bytes,
-    honoPlugins: (await check(`http://127.0.0.1:${hono.port}/plugins`, {}, (b) => b?.plugins?.length === 8)).bytes,
+    honoPlugins: (await check(`http://127.0.0.1:${hono.port}/plugins`, {}, (b) => b?.plugins?.length === 8))
+      .bytes,
     health: (await check(`${panel.url}/api/health`, {}, (b) => b?.status === 'ok')).bytes,
   };
 
@@ -196,7 +216,9 @@ export async function runHttpBench(
         durationMs: options.durationMs,
       });
       if (r.non2xx > 0 || r.errors > 0 || r.requests === 0) {
-        throw new Error(`${t.name}: ${r.requests} requests, ${r.non2xx} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
+        throw new Error(
+          `${t.name}: ${r.requests} requests, ${r.non2xx} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors`,
+        );
       }
       results.get(t.name)!.push(r);
       emit({
@@ -238,7 +260,14 @@ export async function runProfileLoad(
 ): Promise<LoadResult> {
   const { panel, token } = await startBenchPanel(cleanup);
   // Warm the route up first (JIT), then profile the measured run only.
-  await load.run({ port: panel.port, path, headers: { authorization: `Bearer ${token}` }, connections: 32, warmupMs: 0, durationMs: 1000 });
+  await load.run({
+    port: panel.port,
+    path,
+    headers: { authorization: `Bearer ${token}` },
+    connections: 32,
+    warmupMs: 0,
+    durationMs: 1000,
+  });
   await hooks.measuring?.();
   return load.run({
     port: panel.port,

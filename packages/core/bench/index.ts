@@ -29,7 +29,14 @@ const HTTP_GOAL = 0.7;
 const cleanup = new Cleanup();
 const lines: Record<string, unknown>[] = [];
 /** Rows of the summary: the same shape in every package's .results/latest.json (see tooling/scripts/bench-report.mjs). */
-const rows: { bench: string; metric: string; value: string; baseline: string; ratio: number | null; goal: string }[] = [];
+const rows: {
+  bench: string;
+  metric: string;
+  value: string;
+  baseline: string;
+  ratio: number | null;
+  goal: string;
+}[] = [];
 
 function emit(line: Record<string, unknown>): void {
   lines.push(line);
@@ -171,15 +178,26 @@ async function main(): Promise<void> {
   const outDir = join(dirname(fileURLToPath(import.meta.url)), '.results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ package: '@webcasa/core', at: new Date().toISOString(), ...meta, rows, lines }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ package: '@webcasa/core', at: new Date().toISOString(), ...meta, rows, lines }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${file}`);
 }
 
 function printTable(): void {
   const header = ['bench', 'metric', 'value', 'baseline', 'ratio', 'goal'];
-  const body = rows.map((r) => [r.bench, r.metric, r.value, r.baseline, r.ratio === null ? '-' : r.ratio.toFixed(3), r.goal]);
+  const body = rows.map((r) => [
+    r.bench,
+    r.metric,
+    r.value,
+    r.baseline,
+    r.ratio === null ? '-' : r.ratio.toFixed(3),
+    r.goal,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const b of body) console.log(fmt(b));
 }

@@ -50,7 +50,9 @@ export class LoadGenerator {
     );
     this.#worker.postMessage(job);
     try {
-      const answer = (await reply) as { ok: true; result: Omit<LoadResult, 'serverElu'> } | { ok: false; error: string };
+      const answer = (await reply) as
+        | { ok: true; result: Omit<LoadResult, 'serverElu'> }
+        | { ok: false; error: string };
       if (!answer.ok) throw new Error(`load generator failed: ${answer.error}`);
       // The server thread's utilisation over warm-up + measurement (close enough: warm-up is the same load).
       const serverElu = performance.eventLoopUtilization(elu0).utilization;

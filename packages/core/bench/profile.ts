@@ -33,7 +33,16 @@ try {
   });
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(out, JSON.stringify(profile));
-  console.log(JSON.stringify({ bench: 'core-profile', path, rps: Math.round(r.rps), p50Ms: r.p50Ms, p99Ms: r.p99Ms, profile: out }));
+  console.log(
+    JSON.stringify({
+      bench: 'core-profile',
+      path,
+      rps: Math.round(r.rps),
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      profile: out,
+    }),
+  );
   summarise(profile as never, 30);
 } finally {
   await cleanup.run();

@@ -21,7 +21,9 @@ describe('defineServerPlugin', () => {
 
 describe('defineWebPlugin', () => {
   it('tags routes and slots; refuses a definition without routes', () => {
-    const web = defineWebPlugin({ routes: [{ path: '/', component: async () => ({ default: () => null }) }] });
+    const web = defineWebPlugin({
+      routes: [{ path: '/', component: async () => ({ default: () => null }) }],
+    });
     expect(isWebPlugin(web)).toBe(true);
     expect(isWebPlugin({ routes: [] })).toBe(false);
     expect(() => defineWebPlugin({} as never)).toThrow(/routes/);

@@ -60,7 +60,10 @@ describe('manifest schema', () => {
         required: ['interval'],
       },
       events: ['uptime.check.failed'],
-      web: { routes: [{ path: '/' }], menu: [{ path: '/', label: 'Uptime', icon: 'activity', group: 'monitoring', order: 5 }] },
+      web: {
+        routes: [{ path: '/' }],
+        menu: [{ path: '/', label: 'Uptime', icon: 'activity', group: 'monitoring', order: 5 }],
+      },
       isolation: 'process',
     });
     const m = parseManifest(full);
@@ -77,23 +80,32 @@ describe('manifest schema', () => {
     expect(issuesOf({ ...minimal, permissions: ['root'] })).toEqual(['permissions.0']);
     expect(issuesOf({ ...minimal, events: ['NotDotted'] })).toEqual(['events.0']);
     expect(issuesOf({ ...minimal, isolation: 'vm' })).toEqual(['isolation']);
-    expect(issuesOf({ ...minimal, web: { menu: [{ path: 'no-slash', label: 'x' }] } })).toEqual(['web.menu.0.path']);
+    expect(issuesOf({ ...minimal, web: { menu: [{ path: 'no-slash', label: 'x' }] } })).toEqual([
+      'web.menu.0.path',
+    ]);
     expect(issuesOf({ name: 'x' }).sort()).toEqual(['engine', 'id', 'version']);
   });
 
   it('refuses self-dependencies, required-and-optional twins and config oddities', () => {
     expect(issuesOf({ ...minimal, dependencies: { uptime: '^1.0.0' } })).toEqual(['dependencies.uptime']);
-    expect(issuesOf({ ...minimal, dependencies: { a1: '*' }, optionalDependencies: { a1: '*' } })).toEqual(['optionalDependencies.a1']);
-    expect(issuesOf({ ...minimal, config: { type: 'object', properties: { n: { type: 'number', secret: true } } } })).toEqual([
-      'config.properties.n',
+    expect(issuesOf({ ...minimal, dependencies: { a1: '*' }, optionalDependencies: { a1: '*' } })).toEqual([
+      'optionalDependencies.a1',
     ]);
-    expect(issuesOf({ ...minimal, config: { type: 'object', properties: {}, required: ['ghost'] } })).toEqual(['config.required']);
+    expect(
+      issuesOf({
+        ...minimal,
+        config: { type: 'object', properties: { n: { type: 'number', secret: true } } },
+      }),
+    ).toEqual(['config.properties.n']);
+    expect(issuesOf({ ...minimal, config: { type: 'object', properties: {}, required: ['ghost'] } })).toEqual(
+      ['config.required'],
+    );
   });
 
   it('the error message names the source and every field', () => {
-    expect(() => parseManifest({ ...minimal, id: 'BAD', version: 'x' }, 'node_modules/acme/manifest.json')).toThrow(
-      /node_modules\/acme\/manifest\.json: id: .*; version: /,
-    );
+    expect(() =>
+      parseManifest({ ...minimal, id: 'BAD', version: 'x' }, 'node_modules/acme/manifest.json'),
+    ).toThrow(/node_modules\/acme\/manifest\.json: id: .*; version: /);
   });
 
   it('exposes the zod schema for tooling', () => {
@@ -115,7 +127,10 @@ describe('configDefaults', () => {
   it('returns a fresh copy of the defaults', () => {
     const m = parseManifest({
       ...minimal,
-      config: { type: 'object', properties: { tags: { type: 'array', default: ['a'] }, n: { type: 'integer' } } },
+      config: {
+        type: 'object',
+        properties: { tags: { type: 'array', default: ['a'] }, n: { type: 'integer' } },
+      },
     });
     const first = configDefaults(m);
     expect(first).toEqual({ tags: ['a'] });

@@ -223,11 +223,22 @@ function normalizeRecoveryCode(code: string): string {
  * const { token } = await auth.login({ username: 'admin', password, ip });
  * const user = await auth.authenticate(token);
  */
+/** How long a resolved credential is reused without asking the database (also the worst-case delay for changes made by another process, e.g. the CLI). */
+const CREDENTIAL_CACHE_MS = 2_000;
+const CREDENTIAL_CACHE_MAX = 1_000;
+
+/** A credential and how long it may be reused from the cache. */
+interface Resolved {
+  credential: Credential;
+  cacheUntil: number;
+}
+
 export function createAuthService(options: AuthServiceOptions): AuthService {
   return new DefaultAuthService(options);
 }
 
 class DefaultAuthService implements AuthService {
+  readonly #credentials = new Map<string, { credential: Credential; until: number }>();
   readonly #db: Kysely<CoreDatabase>;
   readonly #secrets: SecretBox;
   readonly #now: () => number;
@@ -294,6 +305,7 @@ class DefaultAuthService implements AuthService {
   }
 
   async updateUser(id: number, patch: UserPatch): Promise<UserInfo> {
+    this.#forgetCredentials();
     if (patch.password !== undefined) assertPasswordRules(patch.password);
     const passwordHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
     // One transaction, so two admins demoting each other at once cannot both succeed.
@@ -329,6 +341,7 @@ class DefaultAuthService implements AuthService {
   }
 
   async deleteUser(id: number): Promise<void> {
+    this.#forgetCredentials();
     await this.#db.transaction().execute(async (trx) => {
       const current = await findUserById(trx, id);
       if (!current) throw notFound(`user ${id} not found`);
@@ -349,6 +362,7 @@ class DefaultAuthService implements AuthService {
   }
 
   async #setPassword(userId: number, password: string, field: string, keepSessionId?: string): Promise<void> {
+    this.#forgetCredentials();
     assertPasswordRules(password, field);
     const passwordHash = await hashPassword(password);
     const result = await this.#db
@@ -559,6 +573,7 @@ class DefaultAuthService implements AuthService {
   }
 
   async logout(sessionId: string): Promise<void> {
+    this.#forgetCredentials();
     await this.#db.deleteFrom('sessions').where('id', '=', sessionId).execute();
   }
 
@@ -580,12 +595,29 @@ class DefaultAuthService implements AuthService {
 
   async resolveCredential(token: string): Promise<Credential | undefined> {
     if (typeof token !== 'string' || token.length > 200) return undefined;
-    if (token.startsWith(SESSION_PREFIX)) return this.#resolveSession(token);
-    if (token.startsWith(TOKEN_PREFIX)) return this.#resolveApiToken(token);
-    return undefined;
+    // A short-lived cache: every authenticated request would otherwise query the
+    // database. Anything that revokes or changes a credential clears it at once.
+    const now = this.#now();
+    const cached = this.#credentials.get(token);
+    if (cached && cached.until > now) return cached.credential;
+    let resolved: Resolved | undefined;
+    if (token.startsWith(SESSION_PREFIX)) resolved = await this.#resolveSession(token);
+    else if (token.startsWith(TOKEN_PREFIX)) resolved = await this.#resolveApiToken(token);
+    if (!resolved) return undefined;
+    if (this.#credentials.size >= CREDENTIAL_CACHE_MAX) this.#credentials.clear();
+    this.#credentials.set(token, {
+      credential: resolved.credential,
+      until: Math.min(now + CREDENTIAL_CACHE_MS, resolved.cacheUntil),
+    });
+    return resolved.credential;
   }
 
-  async #resolveSession(token: string): Promise<Credential | undefined> {
+  /** Forget cached credentials (after a logout, revocation, password or role change). */
+  #forgetCredentials(): void {
+    this.#credentials.clear();
+  }
+
+  async #resolveSession(token: string): Promise<Resolved | undefined> {
     const id = hashToken(token);
     const session = await findSession(this.#db, id);
     if (!session) return undefined;
@@ -596,7 +628,9 @@ class DefaultAuthService implements AuthService {
     }
     if (session.disabled === 1) return undefined;
     let expiresAt = session.expires_at;
+    let touchedAt = session.last_seen_at;
     if (now - session.last_seen_at >= SESSION_TOUCH_MS) {
+      touchedAt = now;
       expiresAt = now + this.#ttlMs;
       await this.#db
         .updateTable('sessions')
@@ -605,15 +639,19 @@ class DefaultAuthService implements AuthService {
         .execute();
     }
     return {
-      kind: 'session',
-      user: { id: session.user_id, username: session.username, role: session.role, via: 'session' },
-      sessionId: id,
-      csrfToken: session.csrf_token,
-      expiresAt,
+      credential: {
+        kind: 'session',
+        user: { id: session.user_id, username: session.username, role: session.role, via: 'session' },
+        sessionId: id,
+        csrfToken: session.csrf_token,
+        expiresAt,
+      },
+      // Not past expiry, nor past the next sliding-expiry touch.
+      cacheUntil: Math.min(expiresAt, touchedAt + SESSION_TOUCH_MS),
     };
   }
 
-  async #resolveApiToken(token: string): Promise<Credential | undefined> {
+  async #resolveApiToken(token: string): Promise<Resolved | undefined> {
     const row = await this.#db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
@@ -633,13 +671,19 @@ class DefaultAuthService implements AuthService {
     const now = this.#now();
     if (!row || row.revoked_at !== null || row.disabled === 1) return undefined;
     if (row.expires_at !== null && row.expires_at <= now) return undefined;
+    let usedAt = row.last_used_at ?? now;
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
+      usedAt = now;
       await this.#db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
     }
     const user: RequestUser = { id: row.user_id, username: row.username, role: row.role, via: 'token' };
     const scopes = parseScopes(row.scopes);
     if (scopes) user.scopes = scopes;
-    return { kind: 'token', user, tokenId: row.id };
+    return {
+      credential: { kind: 'token', user, tokenId: row.id },
+      // Not past expiry, nor past the next last-used update.
+      cacheUntil: Math.min(row.expires_at ?? Number.POSITIVE_INFINITY, usedAt + LAST_USED_RESOLUTION_MS),
+    };
   }
 
   async purgeExpired(): Promise<number> {
@@ -711,6 +755,7 @@ class DefaultAuthService implements AuthService {
   }
 
   async revokeToken(id: number, byUser: Pick<RequestUser, 'id' | 'role'>): Promise<void> {
+    this.#forgetCredentials();
     let query = this.#db
       .updateTable('api_tokens')
       .set({ revoked_at: this.#now() })

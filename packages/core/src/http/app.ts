@@ -52,9 +52,12 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   const registry = new RouteRegistry();
 
   app.use(async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomUUID());
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    c.set('requestId', requestId);
+    // Set before next(): setting a header on a finished response makes Hono rebuild it,
+    // which costs a copy per request and loses the headers other middleware set.
+    c.header('X-Request-Id', requestId);
     await next();
-    c.header('X-Request-Id', c.get('requestId'));
   });
   app.use(
     secureHeaders({
@@ -82,15 +85,18 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
       }),
     );
   }
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new HttpError(413, 'WEBCASA_BODY_TOO_LARGE', 'body: request body is too large', 'body');
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+    onError: () => {
+      throw new HttpError(413, 'WEBCASA_BODY_TOO_LARGE', 'body: request body is too large', 'body');
+    },
+  });
+  app.use('/api/*', (c, next) => {
+    // Only requests that carry a body pay for the check (it makes the adapter build a full Request).
+    const hasBody =
+      c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined;
+    return hasBody ? limitBody(c, next) : next();
+  });
   app.use(authMiddleware(deps.auth));
   // Audit before CSRF, so refused cross-site attempts are recorded too.
   app.use(auditMiddleware(deps.db));
@@ -123,12 +129,22 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     ) {
       throw forbidden(`this token has no scope for plugin ${id}`);
     }
-    return deps.manager.fetch(id, c.req.raw, {
+    const res = await deps.manager.fetch(id, c.req.raw, {
       user: c.get('user'),
       requestId: c.get('requestId'),
       incoming: (c.env as { incoming?: unknown } | undefined)?.incoming,
       outgoing: (c.env as { outgoing?: unknown } | undefined)?.outgoing,
     });
+    // The plugin built its own Response, so the core's prepared headers are added here.
+    try {
+      res.headers.set('X-Request-Id', c.get('requestId'));
+      return res;
+    } catch {
+      // Immutable headers (a proxied fetch() response): copy it.
+      const copy = new Response(res.body, res);
+      copy.headers.set('X-Request-Id', c.get('requestId'));
+      return copy;
+    }
   });
 
   app.notFound((c) => errorResponse(notFound(`no route for ${c.req.method} ${c.req.path}`), c));

@@ -97,8 +97,10 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): P
  */
 export class PluginManager {
   private readonly entries = new Map<string, Entry>();
-  /** Running plugins in the order they were set up. */
+  /** Running plugins in the order they were set up; every change bumps `revision`. */
   private running: string[] = [];
+  /** Increases whenever the set of running plugins changes (for caches of derived data). */
+  revision = 0;
   private problems: { id: string; code: string; message: string; packageName?: string }[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -249,6 +251,7 @@ export class PluginManager {
       entry.error = null;
       entry.timings.setupMs = Math.round((performance.now() - began) * 100) / 100;
       this.running.push(manifest.id);
+      this.revision++;
       return true;
     } catch (error) {
       runtime.teardown();
@@ -311,6 +314,7 @@ export class PluginManager {
     entry.runtime = undefined;
     entry.instance = undefined;
     this.running = this.running.filter((r) => r !== id);
+    this.revision++;
   }
 
   private serviceOf(id: string): object | undefined {

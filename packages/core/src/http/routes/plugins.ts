@@ -22,6 +22,8 @@ export function registerPluginRoutes(
   deps: { manager: PluginManager; config: PluginConfigService },
 ): void {
   const { manager, config } = deps;
+  let cachedFor = -1;
+  let cachedBody = '';
 
   defineRoute(
     app,
@@ -33,20 +35,26 @@ export function registerPluginRoutes(
       tag: 'plugins',
       access: 'user',
     },
-    (c) =>
-      c.json({
-        plugins: manager.runningManifests().map((m) => ({
-          id: m.id,
-          name: m.name,
-          version: m.version,
-          description: m.description,
-          icon: m.icon,
-          category: m.category,
-          web: m.web,
-          events: m.events,
-          scopes: m.scopes,
-        })),
-      }),
+    (c) => {
+      // The list changes only when plugins start or stop; serialise it once per change.
+      if (cachedFor !== manager.revision) {
+        cachedFor = manager.revision;
+        cachedBody = JSON.stringify({
+          plugins: manager.runningManifests().map((m) => ({
+            id: m.id,
+            name: m.name,
+            version: m.version,
+            description: m.description,
+            icon: m.icon,
+            category: m.category,
+            web: m.web,
+            events: m.events,
+            scopes: m.scopes,
+          })),
+        });
+      }
+      return c.body(cachedBody, 200, { 'Content-Type': 'application/json' });
+    },
   );
 
   defineRoute(

@@ -1,1 +1,0 @@
-export { type WsHandler, WsHub, type WsHubOptions, type WsParams } from './hub.js';
