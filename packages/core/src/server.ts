@@ -16,7 +16,7 @@ import { PluginConfigService } from './settings/plugin-config.js';
 import { createSecretBox, loadOrCreateKey } from './settings/secrets.js';
 import { createSettingsStore, type SettingsStore } from './settings/settings-store.js';
 import { CORE_VERSION } from './version.js';
-import { WsHub } from './ws/index.js';
+import { registerEventSocket, WsHub } from './ws/index.js';
 import './events.js';
 
 /** A plugin given as code, not as a package (tests, `startTestPanel`). */
@@ -49,6 +49,8 @@ export interface PanelOptions {
   /** Mark cookies Secure (behind HTTPS). */
   secureCookies?: boolean;
   corsOrigins?: string[];
+  /** The built web shell (a folder with index.html and assets/) to serve at `/`. */
+  webRoot?: string;
   /** Called with the one-time setup token when no admin exists yet. Default: printed to stdout. */
   onSetupToken?: (token: string, url: string) => void;
 }
@@ -111,6 +113,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   await runs.init();
   const hub = new WsHub({ authenticate: (req) => auth.authenticateRequest(req), logger: log });
   registerRunSocket(hub, runs);
+  registerEventSocket(hub, bus);
 
   const manager = new PluginManager(
     {
@@ -156,6 +159,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     logger: log,
     corsOrigins: options.corsOrigins,
     secureCookies: options.secureCookies,
+    webRoot: options.webRoot,
   });
 
   const discovered = discoverPlugins({

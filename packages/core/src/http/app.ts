@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -17,6 +18,10 @@ import { requireRole } from './access.js';
 import type { CoreEnv } from './env.js';
 import { errorResponse } from './error-handler.js';
 import { RouteRegistry } from './route.js';
+import { contentType, createShellHandler, fileInside } from './static.js';
+
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPluginRoutes } from './routes/plugins.js';
@@ -38,6 +43,8 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (CORS). Same-origin needs none. */
   corsOrigins?: string[];
   secureCookies?: boolean;
+  /** The built web shell to serve (index.html and assets), if any. */
+  webRoot?: string;
   /** Largest request body the core API accepts, in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
 }
@@ -59,22 +66,13 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     c.header('X-Request-Id', requestId);
     await next();
   });
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-      },
-      referrerPolicy: 'same-origin',
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  app.use(secureHeaders({ referrerPolicy: 'same-origin', crossOriginEmbedderPolicy: false }));
+  // API answers are data, never documents: the strictest policy. The shell's
+  // index.html carries its own policy (static.ts), with hashes of its inline scripts.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.res.headers.set('Content-Security-Policy', API_CSP);
+  });
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     app.use(
       '/api/*',
@@ -115,6 +113,20 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   registerPluginRoutes(app, registry, { manager: deps.manager, config: deps.config });
   registerRunRoutes(app, registry, { runs: deps.runs });
 
+  // A run-time plugin's prebuilt web module (and its chunks), for the shell's import().
+  app.get('/api/plugins/:id/assets/*', async (c) => {
+    await requireRole('viewer')(c, async () => {});
+    const id = c.req.param('id');
+    const dir = deps.manager.webAssetsDir(id);
+    if (!dir) throw notFound(`plugin ${id} has no web assets`);
+    const file = fileInside(dir, c.req.path.slice(`/api/plugins/${id}/assets`.length));
+    if (!file) throw notFound(`no such asset of plugin ${id}`);
+    return c.body(new Uint8Array(await readFile(file)), 200, {
+      'Content-Type': contentType(file),
+      'Cache-Control': 'no-cache',
+    });
+  });
+
   // Plugins' own routes: auth is required; finer checks are the plugin's requireScope().
   const requireUser = requireRole('viewer');
   app.all('/api/plugins/:id/*', async (c) => {
@@ -147,7 +159,11 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     }
   });
 
-  app.notFound((c) => errorResponse(notFound(`no route for ${c.req.method} ${c.req.path}`), c));
+  const shell = deps.webRoot ? createShellHandler(deps.webRoot) : undefined;
+  app.notFound(async (c) => {
+    const page = await shell?.(c);
+    return page ?? errorResponse(notFound(`no route for ${c.req.method} ${c.req.path}`), c);
+  });
   app.onError((error, c) => {
     if (!(error instanceof WebcasaError) || error.status >= 500) {
       deps.logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'request failed');

@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventBus } from '@webcasa/event-bus';
 import { isServerPlugin, type Manifest, type ServerPlugin } from '@webcasa/plugin-sdk';
@@ -508,6 +509,20 @@ export class PluginManager {
   /** Packages that could not even be read (no id or invalid manifest), and duplicate ids. */
   listProblems(): { id: string; code: string; message: string; packageName?: string }[] {
     return [...this.problems];
+  }
+
+  /** Directory of a running plugin's web entry, served under `/api/plugins/<id>/assets/`. */
+  webAssetsDir(id: string): string | undefined {
+    const entry = this.entries.get(id);
+    if (entry?.status !== 'running' || !entry.source.webEntry) return undefined;
+    return dirname(entry.source.webEntry);
+  }
+
+  /** URL of a running plugin's prebuilt web module, or null. */
+  webModuleUrl(id: string): string | null {
+    const entry = this.entries.get(id);
+    if (entry?.status !== 'running' || !entry.source.webEntry) return null;
+    return `/api/plugins/${id}/assets/${basename(entry.source.webEntry)}?v=${encodeURIComponent(entry.source.manifest.version)}`;
   }
 
   runningManifests(): Manifest[] {

@@ -50,6 +50,7 @@ export function registerPluginRoutes(
             web: m.web,
             events: m.events,
             scopes: m.scopes,
+            webModule: manager.webModuleUrl(m.id),
           })),
         });
       }
