@@ -94,6 +94,8 @@ function inlineSources(inline: InlinePlugin[]): PluginSource[] {
 export async function startPanel(options: PanelOptions): Promise<Panel> {
   const startedAt = Date.now();
   const dataDir = resolve(options.dataDir);
+  // Owner only: the data dir holds the database, the key file and logs.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(join(dataDir, 'plugins'), { recursive: true });
   const loggers = createLoggers({ dataDir, level: options.logLevel, stdout: options.stdoutLogs ?? true });
   const log = loggers.root;

@@ -23,7 +23,7 @@ beforeAll(async () => {
   writeFileSync(join(webRoot, 'favicon.svg'), '<svg/>');
   // A run-time plugin package with a prebuilt web module.
   pluginDir = mkdtempSync(join(tmpdir(), 'webcasa-webplugin-'));
-  mkdirSync(join(pluginDir, 'dist'));
+  mkdirSync(join(pluginDir, 'dist/web'), { recursive: true });
   writeFileSync(
     join(pluginDir, 'package.json'),
     JSON.stringify({
@@ -31,7 +31,11 @@ beforeAll(async () => {
       version: '1.2.0',
       type: 'module',
       keywords: ['webcasa-plugin'],
-      exports: { './manifest': './manifest.json', './server': './dist/server.js', './web': './dist/web.js' },
+      exports: {
+        './manifest': './manifest.json',
+        './server': './dist/server.js',
+        './web': './dist/web/web.js',
+      },
     }),
   );
   writeFileSync(
@@ -48,8 +52,9 @@ beforeAll(async () => {
     join(pluginDir, 'dist/server.js'),
     "export default { $$type: '@webcasa/server-plugin', apiVersion: '1.0.0', setup() {} };\n",
   );
-  writeFileSync(join(pluginDir, 'dist/web.js'), 'export default { routes: [] };\n');
-  writeFileSync(join(pluginDir, 'dist/chunk-x.js'), 'export const x = 1;\n');
+  writeFileSync(join(pluginDir, 'dist/web/web.js'), 'export default { routes: [] };\n');
+  writeFileSync(join(pluginDir, 'dist/web/chunk-x.js'), 'export const x = 1;\n');
+  writeFileSync(join(pluginDir, 'dist/web/chunk-x.js.map'), '{}');
   h = await startHarness(
     [
       {
@@ -106,7 +111,7 @@ describe('serving the web shell', () => {
     }
     const api = await raw('/api/nothing');
     expect(api.status).toBe(404);
-    expect((await api.json()).error.code).toBe('WEBCASA_NOT_FOUND');
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('WEBCASA_NOT_FOUND');
   });
 
   it('lists run-time plugins with their web module URL and serves it to signed-in users only', async () => {
@@ -119,6 +124,8 @@ describe('serving the web shell', () => {
     expect(mod.headers.get('content-type')).toContain('text/javascript');
     expect(mod.body).toContain('export default');
     expect((await h.call('GET', '/api/plugins/pages/assets/chunk-x.js')).status).toBe(200);
+    expect((await h.call('GET', '/api/plugins/pages/assets/chunk-x.js.map')).status).toBe(404);
+    expect((await h.call('GET', '/api/plugins/pages/assets/%2e%2e/server.js')).status).toBe(404);
     expect((await h.call('GET', '/api/plugins/pages/assets/../manifest.json')).status).toBe(404);
     expect((await h.call('GET', '/api/plugins/pages/assets/%2e%2e%2fmanifest.json')).status).toBe(404);
     expect((await h.call('GET', '/api/plugins/pages/assets/web.js', undefined, { token: '' })).status).toBe(

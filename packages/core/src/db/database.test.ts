@@ -76,6 +76,31 @@ describe('openDatabase', () => {
   });
 });
 
+describe('migration failures', () => {
+  it('roll back the whole batch: no table of a half-applied migration remains', async () => {
+    await expect(
+      db.migratePlugin('demo', {
+        '001_ok': {
+          async up(k: any) {
+            await k.schema.createTable('plugin_demo_first').addColumn('id', 'integer').execute();
+          },
+        },
+        '002_broken': {
+          async up(k: any) {
+            await k.schema.createTable('plugin_demo_second').addColumn('id', 'integer').execute();
+            await k.schema.createTable('plugin_demo_second').addColumn('id', 'integer').execute();
+          },
+        },
+      }),
+    ).rejects.toThrow(/002_broken failed/);
+    const tables = (await db.core.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('plugin_demo_first');
+    expect(tables).not.toContain('plugin_demo_second');
+    const applied = await db.forPlugin('demo').selectFrom('plugin_demo_migrations').select('name').execute();
+    expect(applied).toEqual([]);
+  });
+});
+
 describe('plugin table guard', () => {
   beforeEach(async () => {
     await db.migratePlugin('demo', itemsMigration);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import { WebcasaError } from '../errors.js';
@@ -47,8 +47,17 @@ function assertMigrated(owner: string, result: MigrationResultSet): string[] {
  * Open (creating if needed) `<dataDir>/webcasa.db` in WAL mode and apply core migrations.
  */
 export async function openDatabase(dataDir: string): Promise<PanelDatabase> {
-  mkdirSync(dataDir, { recursive: true });
-  const shared = new SharedSqlite(join(dataDir, 'webcasa.db'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'webcasa.db');
+  const shared = new SharedSqlite(file);
+  // The database holds password hashes and encrypted secrets: owner only.
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      // -wal/-shm appear with the first write; SQLite gives them the main file's mode.
+    }
+  }
   const core = new Kysely<CoreDatabase>({ dialect: shared.dialect('core') });
   const migrator = new Migrator({
     db: core,

@@ -10,6 +10,8 @@ export interface CoreDatabase {
   plugin_state: PluginStateTable;
   runs: RunsTable;
   run_logs: RunLogsTable;
+  sites: SitesTable;
+  site_domains: SiteDomainsTable;
 }
 
 export interface UsersTable {
@@ -108,4 +110,30 @@ export interface RunLogsTable {
   time: number;
   level: 'info' | 'warn' | 'error';
   line: string;
+}
+
+/** A site Caddy serves (see src/sites). Kind-specific settings and extras are JSON in `options`. */
+export interface SitesTable {
+  id: Generated<number>;
+  name: string | null;
+  kind: 'reverse_proxy' | 'static' | 'redirect' | 'php';
+  enabled: Generated<number>;
+  tls: 'auto' | 'internal' | 'off' | 'custom';
+  /** PEM certificate chain of an uploaded certificate (public). */
+  tls_cert: string | null;
+  /** Its private key, encrypted (see secrets.ts). */
+  tls_key: string | null;
+  /** JSON of the site's validated settings (see sites/types.ts `SiteOptions`). */
+  options: string;
+  /** Bumped on every change; the service compares it with what Caddy last accepted. */
+  revision: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Normalised (lower-case, punycode) domain → its site. The key makes a domain belong to one site. */
+export interface SiteDomainsTable {
+  domain: string;
+  site_id: number;
+  position: number;
 }

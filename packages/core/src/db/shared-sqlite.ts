@@ -111,11 +111,23 @@ export class SharedSqlite {
   /** A Kysely dialect over this connection; `guard` checks each statement first. */
   dialect(holder: string, guard?: StatementGuard): Dialect {
     return {
-      createAdapter: (): DialectAdapter => new SqliteAdapter(),
+      createAdapter: (): DialectAdapter => new TransactionalDdlAdapter(),
       createDriver: (): Driver => new SharedDriver(this, holder, guard),
       createIntrospector: (db: Kysely<any>): DatabaseIntrospector => new SqliteIntrospector(db),
       createQueryCompiler: (): QueryCompiler => new SqliteQueryCompiler(),
     };
+  }
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's adapter says it does not,
+ * so its migrator would apply a batch statement by statement. Saying yes makes
+ * a failing migration roll back whole: no half-migrated schema after an error
+ * or a crash.
+ */
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 

@@ -18,7 +18,18 @@ import { requireRole } from './access.js';
 import type { CoreEnv } from './env.js';
 import { errorResponse } from './error-handler.js';
 import { RouteRegistry } from './route.js';
-import { contentType, createShellHandler, fileInside } from './static.js';
+import { contentType, createShellHandler } from './static.js';
+
+/** A token limited to scopes reaches only plugins it holds a scope of. */
+function assertPluginScope(scopes: string[] | undefined, id: string): void {
+  if (
+    scopes &&
+    !scopes.includes('*') &&
+    !scopes.some((s) => s === `plugin:${id}` || s.startsWith(`plugin:${id}:`))
+  ) {
+    throw forbidden(`this token has no scope for plugin ${id}`);
+  }
+}
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -117,10 +128,9 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   app.get('/api/plugins/:id/assets/*', async (c) => {
     await requireRole('viewer')(c, async () => {});
     const id = c.req.param('id');
-    const dir = deps.manager.webAssetsDir(id);
-    if (!dir) throw notFound(`plugin ${id} has no web assets`);
-    const file = fileInside(dir, c.req.path.slice(`/api/plugins/${id}/assets`.length));
-    if (!file) throw notFound(`no such asset of plugin ${id}`);
+    assertPluginScope(c.get('user').scopes, id);
+    const file = deps.manager.webAssetFile(id, c.req.path.slice(`/api/plugins/${id}/assets`.length));
+    if (!file) throw notFound(`no such web asset of plugin ${id}`);
     return c.body(new Uint8Array(await readFile(file)), 200, {
       'Content-Type': contentType(file),
       'Cache-Control': 'no-cache',

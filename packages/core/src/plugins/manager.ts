@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventBus } from '@webcasa/event-bus';
 import { isServerPlugin, type Manifest, type ServerPlugin } from '@webcasa/plugin-sdk';
@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { CoreDatabase } from '../db/schema.js';
 import { errorMessage, notFound, PluginError } from '../errors.js';
 import { errorResponse } from '../http/error-handler.js';
+import { fileInside } from '../http/static.js';
 import { type ContextDeps, createPluginContext, type DispatchEnv, PluginRuntime } from './context.js';
 import { resolvePlugins } from './resolver.js';
 import '../events.js';
@@ -511,11 +512,22 @@ export class PluginManager {
     return [...this.problems];
   }
 
-  /** Directory of a running plugin's web entry, served under `/api/plugins/<id>/assets/`. */
-  webAssetsDir(id: string): string | undefined {
+  /**
+   * The file behind `/api/plugins/<id>/assets/<path>`: the plugin's web entry,
+   * and the files beside it (chunks, styles) only when its folder holds no
+   * server code — a web entry sitting next to the server entry exposes just itself.
+   */
+  webAssetFile(id: string, path: string): string | undefined {
     const entry = this.entries.get(id);
-    if (entry?.status !== 'running' || !entry.source.webEntry) return undefined;
-    return dirname(entry.source.webEntry);
+    const web = entry?.source.webEntry;
+    if (entry?.status !== 'running' || !web) return undefined;
+    const dir = dirname(web);
+    const file = fileInside(dir, path);
+    if (!file || file.endsWith('.map')) return undefined;
+    if (file === web) return file;
+    const server = entry.source.serverEntry;
+    if (server && (server === dir || server.startsWith(dir + sep))) return undefined;
+    return file;
   }
 
   /** URL of a running plugin's prebuilt web module, or null. */
