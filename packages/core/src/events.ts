@@ -6,7 +6,7 @@ declare module '@webcasa/event-bus' {
     'plugin.enabled': { id: string };
     'plugin.disabled': { id: string };
     'plugin.failed': { id: string; code: string; message: string };
-    'panel.notification': NotifyMessage & { plugin: string };
+    'panel.notification': NotifyMessage & { plugin: string; id?: number };
     'panel.started': { url: string };
   }
 }

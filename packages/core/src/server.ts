@@ -6,7 +6,9 @@ import { createEventBus, type EventBus } from '@webcasa/event-bus';
 import { type Manifest, PLUGIN_API_VERSION, parseManifest, type ServerPlugin } from '@webcasa/plugin-sdk';
 import { type AuthService, createAuthService } from './auth/index.js';
 import { openDatabase, type PanelDatabase } from './db/database.js';
+import { ActionService } from './actions/index.js';
 import { createApp } from './http/app.js';
+import { MessageService } from './messages/index.js';
 import { readCoreSettings } from './http/routes/settings.js';
 import { createLoggers } from './logging/logger.js';
 import { discoverPlugins } from './plugins/discovery.js';
@@ -117,8 +119,19 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   registerRunSocket(hub, runs);
   registerEventSocket(hub, bus);
 
+  const messages = new MessageService(db.core, bus);
+  // The manager is created below; actions look plugins up through it lazily.
+  let managerRef: PluginManager | undefined;
+  const actions = new ActionService({
+    dataDir,
+    manifestOf: (id) => managerRef?.manifestOf(id),
+    isRunning: (id) => managerRef?.isRunning(id) ?? false,
+    runsFor: (id) => runs.forPlugin(id),
+  });
+
   const manager = new PluginManager(
     {
+      actions,
       dataDir,
       db,
       bus,
@@ -135,8 +148,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
           (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
       },
       notify: async (plugin, message) => {
-        loggers.pluginLogger(plugin).info('notification', { ...message });
-        bus.emit('panel.notification', { ...message, plugin }, { source: plugin });
+        await messages.push(plugin, message);
       },
     },
     {
@@ -149,8 +161,13 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     },
   );
 
+  managerRef = manager;
+
   const { app } = createApp({
     version: options.version ?? CORE_VERSION,
+    dataDir,
+    actions,
+    messages,
     startedAt,
     db: db.core,
     auth,

@@ -71,6 +71,22 @@ export interface RunContext {
   progress(fraction: number, message?: string): void;
 }
 
+/** What an action's handler gets: a run, plus the files sent with the request and a place for results. */
+export interface ActionRun extends RunContext {
+  /** Files uploaded with the request (multipart), saved for this run. */
+  readonly files: { field: string; name: string; path: string; size: number }[];
+  /** Save a file the caller can download: `GET /api/runs/<id>/artifacts/<name>`. */
+  artifact(name: string, data: string | Uint8Array): Promise<void>;
+}
+
+/** Handles one action declared in the manifest; what it returns is saved as the `result.json` artifact. */
+export type ActionHandler<Input = any> = (input: Input, run: ActionRun) => unknown | Promise<unknown>;
+
+export interface PluginActions {
+  /** Implement an action declared in the manifest's `actions` (call in setup). */
+  handle<Input = any>(name: string, handler: ActionHandler<Input>): void;
+}
+
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunInfo {
@@ -164,6 +180,8 @@ export interface PluginContext<Config extends Record<string, unknown> = Record<s
   readonly dataDir: string;
   readonly config: PluginConfig<Config>;
   readonly runs: PluginRuns;
+  /** Implement the actions the manifest declares. */
+  readonly actions: PluginActions;
   notify(message: NotifyMessage): Promise<void>;
   readonly core: CoreApi;
   /** Offer a service to plugins that declare a dependency on this one. */

@@ -108,6 +108,22 @@ const menuEntry = z.object({
   order: z.number().int().default(100),
 });
 
+const actionDefinition = z.object({
+  title: z.string().min(1),
+  description: z.string().default(''),
+  /** JSON Schema of the action's input (an object), validated before the run starts. */
+  input: z
+    .looseObject({
+      type: z.literal('object').default('object'),
+      properties: z.record(z.string(), z.looseObject({})).default({}),
+    })
+    .optional(),
+  /** A scope from `scopes` the caller must hold; default: operator for mutating actions, viewer otherwise. */
+  scope: z.string().optional(),
+  /** Whether the action changes anything (destructive actions get a confirmation in the UI). */
+  mutating: z.boolean().default(true),
+});
+
 const scopeDefinition = z.object({
   description: z.string().default(''),
   /** The lowest role that holds this permission. API tokens can be limited to a list of them. */
@@ -147,6 +163,13 @@ export const manifestSchema = z
       )
       .default({}),
     config: configSchema.optional(),
+    /** Operations users, the CLI and the AI assistant can run; each call is a run. */
+    actions: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, 'action names are lowercase words joined by -'),
+        actionDefinition,
+      )
+      .default({}),
     events: z.array(eventType).default([]),
     web: z
       .object({
@@ -170,6 +193,15 @@ export const manifestSchema = z
           path: ['optionalDependencies', dep],
           message: 'listed as both required and optional',
         });
+    }
+    for (const [name, action] of Object.entries(m.actions)) {
+      if (action.scope && !(action.scope in m.scopes)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', name, 'scope'],
+          message: `scope "${action.scope}" is not declared in scopes`,
+        });
+      }
     }
     const props = m.config?.properties ?? {};
     for (const key of m.config?.required ?? []) {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLUGIN_API_VERSION } from '@webcasa/plugin-sdk';
@@ -61,6 +62,7 @@ Commands:
   plugin list               List plugins with their state
   plugin enable <id>        Enable a plugin (applied at the next start)
   plugin disable <id>       Disable a plugin (applied at the next start)
+  run <plugin> <action>     Run a plugin action on a running panel and follow it
 
 Global options:
   --data-dir <dir>          Data directory (env WEBCASA_DATA_DIR, default ./data)
@@ -79,6 +81,14 @@ administrator yet, a one-time setup token is printed.
 
 --password-stdin reads the password from standard input (preferred: it stays
 out of shell history and the process list).
+`,
+  run: `Usage: webcasa run <plugin> <action> [--input file.json | --input-json '{…}']
+                   [--url <panel url>] [--token <api token>] [--no-follow]
+
+Starts the action as a run on a running panel and prints its log until it
+ends; exits 0 when it succeeded, 1 otherwise. The panel URL defaults to
+env WEBCASA_URL or http://127.0.0.1:<WEBCASA_PORT or 39921>; the token to env
+WEBCASA_TOKEN (create one in the panel or with POST /api/tokens).
 `,
   plugin: `Usage:
   webcasa plugin list [--json]
@@ -155,6 +165,8 @@ async function dispatch(argv: string[], distribution: Distribution, io: CliIo): 
       return admin(rest, io);
     case 'plugin':
       return plugin(rest, distribution, io);
+    case 'run':
+      return runAction(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -366,4 +378,87 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
   } finally {
     await db.close();
   }
+}
+
+async function runAction(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      input: { type: 'string' },
+      'input-json': { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'no-follow': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout(HELP.run!);
+    return 0;
+  }
+  const [pluginId, action] = positionals;
+  if (!pluginId || !action)
+    throw new UsageError('run: give the plugin and the action (webcasa run <plugin> <action>)');
+  const token = values.token ?? io.env.WEBCASA_TOKEN;
+  if (!token) throw new UsageError('run: an API token is needed (--token or env WEBCASA_TOKEN)');
+  const base = (
+    values.url ??
+    io.env.WEBCASA_URL ??
+    `http://127.0.0.1:${io.env.WEBCASA_PORT ?? '39921'}`
+  ).replace(/\/+$/, '');
+  let input: unknown = {};
+  try {
+    if (values.input)
+      input = JSON.parse(await readFile(resolve(io.env.INIT_CWD ?? process.cwd(), values.input), 'utf8'));
+    else if (values['input-json']) input = JSON.parse(values['input-json']);
+  } catch (error) {
+    throw new UsageError(`--input: ${errorMessage(error)}`);
+  }
+  const res = await fetch(`${base}/api/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ plugin: pluginId, action, input }),
+  }).catch((error: unknown) => {
+    throw new Error(`cannot reach the panel at ${base}: ${errorMessage(error)}`);
+  });
+  const answer = (await res.json().catch(() => ({}))) as { id?: string; error?: { message: string } };
+  if (res.status !== 202 || !answer.id) {
+    io.stderr(`webcasa: ${answer.error?.message ?? `the panel answered ${res.status}`}\n`);
+    return 1;
+  }
+  io.stderr(`run ${answer.id} started\n`);
+  if (values['no-follow']) {
+    io.stdout(`${answer.id}\n`);
+    return 0;
+  }
+  const { default: WebSocket } = await import('ws');
+  const status = await new Promise<string>((resolveStatus, reject) => {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/runs/${answer.id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    let final = 'unknown';
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        line?: string;
+        level?: string;
+        progress?: number;
+        message?: string | null;
+        run?: { status: string; error: string | null };
+      };
+      if (message.type === 'log') io.stdout(`${message.line}\n`);
+      else if (message.type === 'progress') {
+        io.stderr(`[${Math.round((message.progress ?? 0) * 100)}%] ${message.message ?? ''}\n`);
+      } else if (message.type === 'status' && message.run) {
+        final = message.run.status;
+        if (message.run.error && final !== 'succeeded') io.stderr(`${final}: ${message.run.error}\n`);
+      }
+    });
+    socket.once('close', () => resolveStatus(final));
+    socket.once('error', reject);
+  });
+  io.stderr(`run ${answer.id} ${status}\n`);
+  return status === 'succeeded' ? 0 : 1;
 }

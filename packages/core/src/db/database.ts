@@ -64,6 +64,8 @@ export async function openDatabase(dataDir: string): Promise<PanelDatabase> {
     provider: new StaticMigrationProvider(coreMigrations),
     migrationTableName: 'webcasa_migrations',
     migrationLockTableName: 'webcasa_migrations_lock',
+    // Migrations from parallel branches may land out of name order.
+    allowUnorderedMigrations: true,
   });
   assertMigrated('core', await migrator.migrateToLatest());
 

@@ -12,6 +12,7 @@ export interface CoreDatabase {
   run_logs: RunLogsTable;
   sites: SitesTable;
   site_domains: SiteDomainsTable;
+  messages: MessagesTable;
 }
 
 export interface UsersTable {
@@ -136,4 +137,17 @@ export interface SiteDomainsTable {
   domain: string;
   site_id: number;
   position: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  plugin: string;
+  title: string;
+  body: string | null;
+  /** 0 low, 1 normal, 2 high, 3 urgent. */
+  priority: number;
+  link: string | null;
+  created_at: number;
+  read_at: number | null;
+  dismissed_at: number | null;
 }

@@ -4,11 +4,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { type ActionService, registerActionRoutes } from '../actions/index.js';
 import type { AuthService } from '../auth/index.js';
 import { auditMiddleware, authMiddleware, csrfMiddleware } from '../auth/index.js';
 import type { CoreDatabase } from '../db/schema.js';
 import { forbidden, HttpError, notFound, WebcasaError } from '../errors.js';
+import { type MessageService, registerMessageRoutes } from '../messages/index.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { RunManager } from '../runs/index.js';
 import { registerRunRoutes } from '../runs/index.js';
@@ -43,6 +45,9 @@ import { registerUserRoutes } from './routes/users.js';
 
 export interface AppDeps {
   version: string;
+  dataDir: string;
+  actions: ActionService;
+  messages: MessageService;
   startedAt: number;
   db: Kysely<CoreDatabase>;
   auth: AuthService;
@@ -56,6 +61,8 @@ export interface AppDeps {
   secureCookies?: boolean;
   /** The built web shell to serve (index.html and assets), if any. */
   webRoot?: string;
+  /** Largest multipart upload to `POST /api/runs`, in bytes. Default 64 MiB. */
+  uploadLimitBytes?: number;
   /** Largest request body the core API accepts, in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
 }
@@ -114,7 +121,16 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   registerSystemRoutes(app, registry, {
     version: deps.version,
     startedAt: deps.startedAt,
-    databaseOk: async () => true,
+    dataDir: deps.dataDir,
+    databaseOk: async () => {
+      await sql`select 1`.execute(deps.db);
+      return true;
+    },
+    pluginStates: () => {
+      const counts: Record<string, number> = { running: 0, disabled: 0, error: 0 };
+      for (const p of deps.manager.list()) counts[p.status] = (counts[p.status] ?? 0) + 1;
+      return counts;
+    },
   });
   registerAuthRoutes(app, registry, { auth: deps.auth, secureCookies: deps.secureCookies });
   registerUserRoutes(app, registry, { auth: deps.auth });
@@ -123,6 +139,13 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   registerSettingsRoutes(app, registry, { settings: deps.settings });
   registerPluginRoutes(app, registry, { manager: deps.manager, config: deps.config });
   registerRunRoutes(app, registry, { runs: deps.runs });
+  registerActionRoutes(app, registry, {
+    actions: deps.actions,
+    runs: deps.runs,
+    dataDir: deps.dataDir,
+    runningPlugins: () => deps.manager.runningManifests().map((m) => m.id),
+  });
+  registerMessageRoutes(app, registry, { messages: deps.messages });
 
   // A run-time plugin's prebuilt web module (and its chunks), for the shell's import().
   app.get('/api/plugins/:id/assets/*', async (c) => {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventBus, ScopedEventBus } from '@webcasa/event-bus';
 import type {
+  ActionHandler,
   CoreApi,
   Manifest,
   NotifyMessage,
@@ -34,6 +35,7 @@ export interface ContextDeps {
     ): () => void;
   };
   pluginLogger(pluginId: string): PluginLogger;
+  actions: { register(pluginId: string, name: string, handler: ActionHandler): () => void };
   core: CoreApi;
   notify(pluginId: string, message: NotifyMessage): Promise<void>;
   /** The service a running plugin provided, if any. */
@@ -51,7 +53,8 @@ export class PluginRuntime {
   readonly events: ScopedEventBus;
   readonly timers = new Set<ReturnType<typeof setTimeout>>();
   readonly wsRoutes: (() => void)[] = [];
-  readonly unwatch: (() => void)[] = [];
+  /** Undo functions for everything else registered (config watchers, action handlers). */
+  readonly disposers: (() => void)[] = [];
   service: object | undefined;
   private dispatcher: Hono<{ Bindings: DispatchEnv }> | undefined;
 
@@ -86,7 +89,7 @@ export class PluginRuntime {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const off of this.wsRoutes.splice(0)) off();
-    for (const off of this.unwatch.splice(0)) off();
+    for (const off of this.disposers.splice(0)) off();
     this.events.dispose();
     this.service = undefined;
     this.dispatcher = undefined;
@@ -156,11 +159,16 @@ export function createPluginContext(
       set: (patch) => deps.config.set(manifest, patch as Record<string, unknown>),
       watch(listener) {
         const off = deps.config.watch(id, listener as (c: Record<string, unknown>) => void);
-        runtime.unwatch.push(off);
+        runtime.disposers.push(off);
         return off;
       },
     },
     runs: deps.runs.forPlugin(id),
+    actions: {
+      handle(name, handler) {
+        runtime.disposers.push(deps.actions.register(id, name, handler as ActionHandler));
+      },
+    },
     notify: (message) => deps.notify(id, message),
     core: deps.core,
     provide(api) {

@@ -415,6 +415,20 @@ export class PluginManager {
     });
   }
 
+  /**
+   * Stop and start a running plugin again (e.g. to apply settings it does not
+   * watch). Its dependents keep running; services they hold are re-provided.
+   */
+  restart(id: string): Promise<PluginInfo> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) throw notFound(`no plugin with id "${id}"`);
+      if (entry.status === 'running') await this.teardown(entry, true);
+      if (await this.setup(entry)) await this.start(entry);
+      return this.info(id)!;
+    });
+  }
+
   /** The plugins to enable for `id`, dependencies first. */
   private enableChain(id: string, cascade: boolean): string[] {
     const chain: string[] = [];

@@ -1,11 +1,18 @@
 import type { Manifest } from '@webcasa/plugin-sdk';
 import { configDefaults } from '@webcasa/plugin-sdk';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { badRequest } from '../errors.js';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { badRequest, conflict, notFound } from '../errors.js';
 import type { SettingsStore } from './settings-store.js';
 
 /** What API answers show instead of a secret's value. */
 export const SECRET_MASK = '••••••••';
+
+/** Keys no config write may set: they identify the plugin, not configure it. */
+export const PROTECTED_FIELDS = ['id', 'plugin', 'entry', 'version', 'engine'] as const;
+
+const DEFAULT_PROFILE = 'default';
+const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 type Listener = (config: Record<string, unknown>) => void | Promise<void>;
 
@@ -66,6 +73,11 @@ export class PluginConfigService {
    * the first bad field (`body.<key>`); nothing is stored then.
    */
   async set(manifest: Manifest, patch: Record<string, unknown>): Promise<Record<string, unknown>> {
+    for (const key of PROTECTED_FIELDS) {
+      if (key in patch && !(key in (manifest.config?.properties ?? {}))) {
+        throw badRequest(`body.${key}: is a protected field and cannot be changed`, `body.${key}`);
+      }
+    }
     const current = await this.get(manifest);
     const secrets = this.secretKeys(manifest);
     const next: Record<string, unknown> = { ...current };
@@ -88,11 +100,16 @@ export class PluginConfigService {
       });
     }
     const prefix = `plugin.${manifest.id}.`;
-    const entries = Object.keys(manifest.config?.properties ?? {}).map((key) => ({
-      key: prefix + key,
-      value: next[key],
-      secret: secrets.has(key),
-    }));
+    const entries: { key: string; value: unknown; secret?: boolean }[] = Object.keys(
+      manifest.config?.properties ?? {},
+    ).map((key) => ({ key: prefix + key, value: next[key], secret: secrets.has(key) }));
+    // The active profile follows every change, in the same transaction.
+    const active = await this.activeProfile(manifest.id);
+    entries.push({
+      key: profileKey(manifest.id, active),
+      value: definedOnly(next),
+      secret: secrets.size > 0,
+    });
     await this.store.setMany(entries);
     const config = await this.get(manifest);
     for (const listener of this.listeners.get(manifest.id) ?? []) {
@@ -103,6 +120,91 @@ export class PluginConfigService {
       }
     }
     return config;
+  }
+
+  /** Whether the plugin follows config changes itself (else the host reloads it). */
+  hasWatchers(pluginId: string): boolean {
+    return (this.listeners.get(pluginId)?.size ?? 0) > 0;
+  }
+
+  private async activeProfile(pluginId: string): Promise<string> {
+    const name = await this.store.get(`pluginprofile-active.${pluginId}`);
+    return typeof name === 'string' ? name : DEFAULT_PROFILE;
+  }
+
+  /** Named profiles of a plugin's settings; one is active. */
+  async profiles(manifest: Manifest): Promise<{ name: string; active: boolean }[]> {
+    const active = await this.activeProfile(manifest.id);
+    const prefix = `pluginprofile.${manifest.id}.`;
+    const names = new Set((await this.store.list(prefix)).map((e) => e.key.slice(prefix.length)));
+    names.add(active);
+    return [...names].sort().map((name) => ({ name, active: name === active }));
+  }
+
+  /** Create a profile as a copy of another (default: the current settings). */
+  async createProfile(manifest: Manifest, name: string, copyFrom?: string): Promise<void> {
+    if (!PROFILE_NAME.test(name))
+      throw badRequest('body.name: 1-40 lowercase letters, digits, _ or -', 'body.name');
+    const existing = await this.profiles(manifest);
+    if (existing.some((p) => p.name === name))
+      throw conflict(`profile "${name}" already exists`, 'body.name');
+    let values: Record<string, unknown>;
+    if (copyFrom === undefined) values = await this.get(manifest);
+    else {
+      if (!existing.some((p) => p.name === copyFrom)) throw notFound(`no profile "${copyFrom}"`);
+      values = await this.profileValues(manifest, copyFrom);
+    }
+    await this.store.set(profileKey(manifest.id, name), definedOnly(values), {
+      secret: this.secretKeys(manifest).size > 0,
+    });
+  }
+
+  private async profileValues(manifest: Manifest, name: string): Promise<Record<string, unknown>> {
+    if (name === (await this.activeProfile(manifest.id))) return this.get(manifest);
+    const stored = await this.store.get(profileKey(manifest.id, name));
+    return { ...configDefaults(manifest), ...((stored as Record<string, unknown> | undefined) ?? {}) };
+  }
+
+  /** Make a profile the active one: its values become the plugin's settings (validated first). */
+  async activateProfile(manifest: Manifest, name: string): Promise<Record<string, unknown>> {
+    const profiles = await this.profiles(manifest);
+    if (!profiles.some((p) => p.name === name)) throw notFound(`no profile "${name}"`);
+    const values = await this.profileValues(manifest, name);
+    // Validate before switching, so a broken profile never becomes active.
+    const validate = this.validator(manifest);
+    if (!validate(definedOnly(values))) {
+      const error = validate.errors![0]!;
+      throw badRequest(`profile "${name}": ${describe(error)}`, fieldOf(error));
+    }
+    await this.store.set(`pluginprofile-active.${manifest.id}`, name);
+    const reset: Record<string, unknown> = {};
+    for (const key of Object.keys(manifest.config?.properties ?? {})) reset[key] = values[key] ?? null;
+    return this.set(manifest, reset);
+  }
+
+  async deleteProfile(manifest: Manifest, name: string): Promise<void> {
+    const profiles = await this.profiles(manifest);
+    const profile = profiles.find((p) => p.name === name);
+    if (!profile) throw notFound(`no profile "${name}"`);
+    if (profile.active) throw conflict(`profile "${name}" is active; activate another one first`);
+    await this.store.delete(profileKey(manifest.id, name));
+  }
+
+  /** The settings as TOML (secrets masked; sending the mask back keeps them). */
+  async toToml(manifest: Manifest): Promise<string> {
+    const header = `# ${manifest.name} (${manifest.id}) settings\n`;
+    return header + stringifyToml(definedOnly(await this.getMasked(manifest)));
+  }
+
+  /** Replace settings from TOML text: parsed, validated, then stored (all or nothing). */
+  async fromToml(manifest: Manifest, text: string): Promise<Record<string, unknown>> {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = parseToml(text) as Record<string, unknown>;
+    } catch (error) {
+      throw badRequest(`body: not valid TOML: ${(error as Error).message.split('\n')[0]}`, 'body');
+    }
+    return this.set(manifest, parsed);
   }
 
   watch(pluginId: string, listener: Listener): () => void {
@@ -119,6 +221,18 @@ export class PluginConfigService {
   unwatchAll(pluginId: string): void {
     this.listeners.delete(pluginId);
   }
+}
+
+function profileKey(pluginId: string, name: string): string {
+  return `pluginprofile.${pluginId}.${name}`;
+}
+
+/** TOML has no null: unset fields are simply absent. */
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values))
+    if (value !== undefined && value !== null) out[key] = value;
+  return out;
 }
 
 function fieldOf(error: ErrorObject): string {

@@ -1,7 +1,7 @@
-import { PLUGIN_API_VERSION, PLUGIN_ID_PATTERN } from '@webcasa/plugin-sdk';
-import type { Hono } from 'hono';
+import { type Manifest, PLUGIN_API_VERSION, PLUGIN_ID_PATTERN } from '@webcasa/plugin-sdk';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import type { PluginManager } from '../../plugins/manager.js';
 import type { PluginConfigService } from '../../settings/plugin-config.js';
 import type { CoreEnv } from '../env.js';
@@ -125,24 +125,58 @@ export function registerPluginRoutes(
     async (c, { params, query }) => c.json(await manager.disable(params.id, { cascade: query.cascade })),
   );
 
+  const manifestOrThrow = (id: string) => {
+    const manifest = manager.manifestOf(id);
+    if (!manifest) throw notFound(`no plugin with id "${id}"`);
+    return manifest;
+  };
+
+  /** Store new settings, record what changed (secrets redacted), and apply them. */
+  const applyConfig = async (
+    c: Context<CoreEnv>,
+    id: string,
+    write: (manifest: Manifest) => Promise<unknown>,
+  ): Promise<Record<string, unknown>> => {
+    const manifest = manifestOrThrow(id);
+    const before = await config.getMasked(manifest);
+    await write(manifest);
+    const after = await config.getMasked(manifest);
+    const changed: Record<string, { from: unknown; to: unknown }> = {};
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (
+        JSON.stringify(before[key]) === JSON.stringify(after[key]) &&
+        !manifest.config?.properties[key]?.secret
+      )
+        continue;
+      if (manifest.config?.properties[key]?.secret) {
+        changed[key] = { from: '[secret]', to: '[secret]' };
+      } else changed[key] = { from: before[key] ?? null, to: after[key] ?? null };
+    }
+    c.set('auditDetail' as never, { plugin: id, changed } as never);
+    // A plugin that does not follow changes itself is restarted to pick them up.
+    if (manager.isRunning(id) && !config.hasWatchers(id)) await manager.restart(id);
+    return after;
+  };
+
   defineRoute(
     app,
     registry,
     {
       method: 'get',
       path: '/api/admin/plugins/:id/config',
-      summary: "A plugin's settings (secrets masked) and their JSON Schema",
+      summary: "A plugin's settings (secrets masked), their JSON Schema and the active profile",
       tag: 'plugins',
       access: 'admin',
       permission: 'core:plugins',
       params: idParams,
     },
     async (c, { params }) => {
-      const manifest = manager.manifestOf(params.id);
-      if (!manifest) throw notFound(`no plugin with id "${params.id}"`);
+      const manifest = manifestOrThrow(params.id);
+      const profiles = await config.profiles(manifest);
       return c.json({
         config: await config.getMasked(manifest),
         schema: manifest.config ?? { type: 'object', properties: {} },
+        profile: profiles.find((p) => p.active)!.name,
       });
     },
   );
@@ -153,18 +187,126 @@ export function registerPluginRoutes(
     {
       method: 'put',
       path: '/api/admin/plugins/:id/config',
-      summary: "Change a plugin's settings; validated against its schema (400 names the field)",
+      summary: "Change a plugin's settings; validated against its schema (400 names the field); applied live",
       tag: 'plugins',
       access: 'admin',
       permission: 'core:plugins',
       params: idParams,
       body: z.record(z.string(), z.unknown()),
     },
+    async (c, { params, body }) =>
+      c.json({ config: await applyConfig(c, params.id, (m) => config.set(m, body)) }),
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'get',
+      path: '/api/admin/plugins/:id/config.toml',
+      summary: "A plugin's settings as TOML (secrets masked)",
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+    },
+    async (c, { params }) =>
+      c.body(await config.toToml(manifestOrThrow(params.id)), 200, {
+        'Content-Type': 'application/toml; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${params.id}.toml"`,
+      }),
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'put',
+      path: '/api/admin/plugins/:id/config.toml',
+      summary:
+        "Replace a plugin's settings from a TOML document (body: application/toml); validated, all or nothing",
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+    },
+    async (c, { params }) => {
+      const text = await c.req.text();
+      if (text.length > 256 * 1024) throw badRequest('body: TOML document too large', 'body');
+      return c.json({ config: await applyConfig(c, params.id, (m) => config.fromToml(m, text)) });
+    },
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'get',
+      path: '/api/admin/plugins/:id/profiles',
+      summary: "A plugin's named settings profiles",
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+    },
+    async (c, { params }) => c.json({ profiles: await config.profiles(manifestOrThrow(params.id)) }),
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'post',
+      path: '/api/admin/plugins/:id/profiles',
+      summary: 'Create a profile as a copy of the current settings or of another profile',
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+      body: z.object({ name: z.string().min(1).max(40), copyFrom: z.string().min(1).max(40).optional() }),
+    },
     async (c, { params, body }) => {
-      const manifest = manager.manifestOf(params.id);
-      if (!manifest) throw notFound(`no plugin with id "${params.id}"`);
-      await config.set(manifest, body);
-      return c.json({ config: await config.getMasked(manifest) });
+      const manifest = manifestOrThrow(params.id);
+      await config.createProfile(manifest, body.name, body.copyFrom);
+      return c.json({ profiles: await config.profiles(manifest) }, 201);
+    },
+  );
+
+  const profileParams = idParams.extend({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'not a profile name'),
+  });
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'post',
+      path: '/api/admin/plugins/:id/profiles/:name/activate',
+      summary: "Switch to a profile: its values become the plugin's settings (validated, applied live)",
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: profileParams,
+    },
+    async (c, { params }) =>
+      c.json({ config: await applyConfig(c, params.id, (m) => config.activateProfile(m, params.name)) }),
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'delete',
+      path: '/api/admin/plugins/:id/profiles/:name',
+      summary: 'Delete a profile that is not active',
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: profileParams,
+    },
+    async (c, { params }) => {
+      await config.deleteProfile(manifestOrThrow(params.id), params.name);
+      return c.body(null, 204);
     },
   );
 }
