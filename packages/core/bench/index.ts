@@ -20,6 +20,7 @@ import { mb, runColdStartBench } from './cold-start.js';
 import { round3, runHttpBench } from './http.js';
 import { LoadGenerator } from './load.js';
 import { Cleanup } from './util.js';
+import { runLogsBench } from './logs.bench.js';
 
 const args = new Set(process.argv.slice(2));
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
     await load.close();
   }
 
+  if (!only || only === 'logs') {
+    await runLogsBench({ sizeMb: quick ? 50 : 200, repeats: quick ? 1 : 3 }, cleanup, emit);
+  }
+
   if (!only || only === 'cold') {
     const cold = await runColdStartBench({ repeats: quick ? 1 : 3, generated: 200 }, cleanup, emit);
     const [base, ...panels] = cold.scenarios;
@@ -169,6 +174,24 @@ async function main(): Promise<void> {
         value: String(mb(after)),
         baseline: isBase ? '-' : String(mb(baseAfter)),
         ratio: isBase ? null : round3(after / baseAfter),
+        goal: '',
+      });
+    }
+  }
+
+  if (!only || only === 'sites') {
+    const { runSitesBench } = await import('./sites.bench.js');
+    const sizes = [1, 100, 1000];
+    const sitesRows = await runSitesBench({ sizes, rounds: quick ? 2 : 5 });
+    if (!sitesRows) emit({ bench: 'core-sites', note: 'caddy not found (apt-get install -y caddy); skipped' });
+    for (const r of sitesRows ?? []) {
+      emit({ bench: 'core-sites', summary: 'generate + apply the Caddy config, medians', ...r });
+      rows.push({
+        bench: 'core-sites',
+        metric: `${r.sites} site(s): DB → config → POST /load (ms; generate ${r.generateMs}, one edit ${r.editMs}; baseline: Caddy's load alone)`,
+        value: String(r.applyMs),
+        baseline: String(r.loadMs),
+        ratio: round3(r.applyMs / r.loadMs),
         goal: '',
       });
     }

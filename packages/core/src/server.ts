@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { MessageService } from './messages/index.js';
 import { readCoreSettings } from './http/routes/settings.js';
 import { createLoggers } from './logging/logger.js';
+import { registerLogSocket } from './logging/routes.js';
 import { discoverPlugins } from './plugins/discovery.js';
 import { PluginManager, type PluginSource } from './plugins/manager.js';
 import { RunManager, registerRunSocket } from './runs/index.js';
@@ -162,10 +163,15 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   );
 
   managerRef = manager;
+  const stopLogSocket = registerLogSocket(hub, {
+    logsDir: join(dataDir, 'logs'),
+    hasPlugin: (id) => manager.manifestOf(id) !== undefined,
+  });
 
   const { app } = createApp({
     version: options.version ?? CORE_VERSION,
     dataDir,
+    logsDir: join(dataDir, 'logs'),
     actions,
     messages,
     startedAt,
@@ -247,6 +253,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
         clearInterval(purge);
         // Sockets first: upgraded connections would otherwise hold the server open.
         await hub.close();
+        stopLogSocket();
         await new Promise<void>((r) => {
           server.close(() => r());
           (server as import('node:http').Server).closeAllConnections?.();

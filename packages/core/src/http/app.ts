@@ -9,6 +9,7 @@ import { type ActionService, registerActionRoutes } from '../actions/index.js';
 import type { AuthService } from '../auth/index.js';
 import { auditMiddleware, authMiddleware, csrfMiddleware } from '../auth/index.js';
 import type { CoreDatabase } from '../db/schema.js';
+import { registerLogRoutes } from '../logging/routes.js';
 import { forbidden, HttpError, notFound, WebcasaError } from '../errors.js';
 import { type MessageService, registerMessageRoutes } from '../messages/index.js';
 import type { PluginManager } from '../plugins/manager.js';
@@ -45,6 +46,8 @@ import { registerUserRoutes } from './routes/users.js';
 
 export interface AppDeps {
   version: string;
+  /** `<dataDir>/logs`, read by the log API. */
+  logsDir: string;
   dataDir: string;
   actions: ActionService;
   messages: MessageService;
@@ -146,6 +149,7 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     runningPlugins: () => deps.manager.runningManifests().map((m) => m.id),
   });
   registerMessageRoutes(app, registry, { messages: deps.messages });
+  registerLogRoutes(app, registry, { logsDir: deps.logsDir, hasPlugin: (id) => deps.manager.manifestOf(id) !== undefined });
 
   // A run-time plugin's prebuilt web module (and its chunks), for the shell's import().
   app.get('/api/plugins/:id/assets/*', async (c) => {

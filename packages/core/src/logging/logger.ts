@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { PLUGIN_ID_PATTERN, type PluginLogger } from '@webcasa/plugin-sdk';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { WebcasaError } from '../errors.js';
+import { type RotationOptions, startRotationChecker } from './rotation.js';
 
 type Destination = ReturnType<typeof pino.destination>;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export interface LoggingOptions {
+  /** Size rotation; default on (env WEBCASA_LOG_MAX_BYTES / WEBCASA_LOG_KEEP, else 10 MiB / 5). false = off. */
+  rotation?: (RotationOptions & { intervalMs?: number }) | false;
   /** Log files go to `<dataDir>/logs/`. */
   dataDir: string;
   /** Minimum level. Default: env `WEBCASA_LOG_LEVEL`, else `info`. */
@@ -86,10 +89,12 @@ export function createLoggers(options: LoggingOptions): Loggers {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const files: Destination[] = [];
+  const byPath = new Map<string, Destination>();
   function openFile(path: string): Destination {
     // 0600: logs can hold host names, paths and user names.
     const dest = pino.destination({ dest: path, sync: true, mkdir: true, mode: 0o600 });
     files.push(dest);
+    byPath.set(path, dest);
     return dest;
   }
 
@@ -106,6 +111,15 @@ export function createLoggers(options: LoggingOptions): Loggers {
   const root = pino(baseOptions(level), streamsOf(coreStreams));
   const plugins = new Map<string, Logger>();
   let closed = false;
+  const rotation =
+    options.rotation === false
+      ? undefined
+      : startRotationChecker({
+          ...options.rotation,
+          files: () => byPath.keys(),
+          onRotated: (path) => byPath.get(path)?.reopen(),
+          onError: (err, path) => root.warn({ err, path }, 'rotating a log file failed'),
+        });
 
   function logFile(id: string): string {
     if (!PLUGIN_ID_PATTERN.test(id) || id === 'core') {
@@ -140,6 +154,7 @@ export function createLoggers(options: LoggingOptions): Loggers {
     async close() {
       if (closed) return;
       closed = true;
+      rotation?.stop();
       // Silence first: a late line written to an ended stream would throw.
       root.level = 'silent';
       for (const logger of plugins.values()) logger.level = 'silent';
