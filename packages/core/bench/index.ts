@@ -19,8 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { mb, runColdStartBench } from './cold-start.js';
 import { round3, runHttpBench } from './http.js';
 import { LoadGenerator } from './load.js';
-import { Cleanup } from './util.js';
 import { runLogsBench } from './logs.bench.js';
+import { runMetricsBench } from './metrics.bench.js';
+import { Cleanup } from './util.js';
 
 const args = new Set(process.argv.slice(2));
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -112,6 +113,31 @@ async function main(): Promise<void> {
     await load.close();
   }
 
+  if (!only || only === 'metrics') {
+    const m = await runMetricsBench({
+      rounds: quick ? 3 : 9,
+      calls: quick ? 1e6 : 3e6,
+      requests: quick ? 3e3 : 1e4,
+    });
+    emit({ bench: 'core-metrics', ...m });
+    rows.push({
+      bench: 'core-metrics',
+      metric: 'recordRequest ns/call vs a plain call (lower is better)',
+      value: m.recordNs.toFixed(1),
+      baseline: m.baselineCallNs.toFixed(1),
+      ratio: round3(m.recordRatio),
+      goal: '',
+    });
+    rows.push({
+      bench: 'core-metrics',
+      metric: 'route with the metrics middleware, req/s vs without',
+      value: String(Math.round(m.withMiddlewareRps)),
+      baseline: String(Math.round(m.withoutMiddlewareRps)),
+      ratio: round3(m.middlewareRatio),
+      goal: '>= 0.95',
+    });
+  }
+
   if (!only || only === 'logs') {
     await runLogsBench({ sizeMb: quick ? 50 : 200, repeats: quick ? 1 : 3 }, cleanup, emit);
   }
@@ -181,9 +207,10 @@ async function main(): Promise<void> {
 
   if (!only || only === 'sites') {
     const { runSitesBench } = await import('./sites.bench.js');
-    const sizes = [1, 100, 1000];
-    const sitesRows = await runSitesBench({ sizes, rounds: quick ? 2 : 5 });
-    if (!sitesRows) emit({ bench: 'core-sites', note: 'caddy not found (apt-get install -y caddy); skipped' });
+    const sitesRows = await runSitesBench({ sizes: [1, 100, 1000], rounds: quick ? 2 : 5 });
+    if (!sitesRows) {
+      emit({ bench: 'core-sites', note: 'caddy not found (apt-get install -y caddy); skipped' });
+    }
     for (const r of sitesRows ?? []) {
       emit({ bench: 'core-sites', summary: 'generate + apply the Caddy config, medians', ...r });
       rows.push({

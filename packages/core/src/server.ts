@@ -4,14 +4,20 @@ import { join, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { createEventBus, type EventBus } from '@webcasa/event-bus';
 import { type Manifest, PLUGIN_API_VERSION, parseManifest, type ServerPlugin } from '@webcasa/plugin-sdk';
+import { ActionService } from './actions/index.js';
 import { type AuthService, createAuthService } from './auth/index.js';
 import { openDatabase, type PanelDatabase } from './db/database.js';
-import { ActionService } from './actions/index.js';
 import { createApp } from './http/app.js';
-import { MessageService } from './messages/index.js';
 import { readCoreSettings } from './http/routes/settings.js';
 import { createLoggers } from './logging/logger.js';
 import { registerLogSocket } from './logging/routes.js';
+import { MessageService } from './messages/index.js';
+import {
+  attachBusMetrics,
+  attachRunMetrics,
+  createMetricsRegistry,
+  createMetricsSampler,
+} from './metrics/index.js';
 import { discoverPlugins } from './plugins/discovery.js';
 import { PluginManager, type PluginSource } from './plugins/manager.js';
 import { RunManager, registerRunSocket } from './runs/index.js';
@@ -111,6 +117,11 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
         `event handler of ${f.subscriber} failed`,
       ),
   });
+  // Metrics count per known plugin; anything else is `core` (no unbounded labels).
+  let knownPlugin: (id: string) => boolean = () => false;
+  const metrics = createMetricsRegistry({ isKnown: (id) => knownPlugin(id) });
+  attachBusMetrics(bus, metrics);
+  attachRunMetrics(bus, metrics);
   const settings = createSettingsStore(db.core, secrets);
   const config = new PluginConfigService(settings);
   const auth = createAuthService({ db: db.core, secrets });
@@ -163,6 +174,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   );
 
   managerRef = manager;
+  knownPlugin = (id) => manager.manifestOf(id) !== undefined;
   const stopLogSocket = registerLogSocket(hub, {
     logsDir: join(dataDir, 'logs'),
     hasPlugin: (id) => manager.manifestOf(id) !== undefined,
@@ -172,6 +184,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     version: options.version ?? CORE_VERSION,
     dataDir,
     logsDir: join(dataDir, 'logs'),
+    metrics,
     actions,
     messages,
     startedAt,
@@ -201,6 +214,14 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     sources,
     discovered.problems.map((p) => ({ packageName: p.packageName, code: p.code, message: p.message })),
   );
+
+  const sampler = createMetricsSampler({
+    metrics,
+    db: db.core,
+    plugins: () => manager.list(),
+    onError: (err) => log.warn({ err }, 'metrics sample failed'),
+  });
+  sampler.start();
 
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -260,6 +281,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
         });
         await manager.stopAll();
         await runs.shutdown();
+        await sampler.stop();
         await db.close();
         await loggers.close();
       })();

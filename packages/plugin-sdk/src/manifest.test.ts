@@ -74,6 +74,7 @@ describe('manifest schema', () => {
   it('names each bad field', () => {
     expect(issuesOf({ ...minimal, id: 'Bad_ID' })).toEqual(['id']);
     expect(issuesOf({ ...minimal, id: 'x' })).toEqual(['id']);
+    expect(issuesOf({ ...minimal, id: 'core' })).toEqual(['id']);
     expect(issuesOf({ ...minimal, version: 'one' })).toEqual(['version']);
     expect(issuesOf({ ...minimal, engine: 'latest please' })).toEqual(['engine']);
     expect(issuesOf({ ...minimal, dependencies: { docker: 'nope nope' } })).toEqual(['dependencies.docker']);

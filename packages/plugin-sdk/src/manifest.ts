@@ -34,11 +34,18 @@ export const PLUGIN_CATEGORIES = [
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Ids the host uses for itself (event sources, metric labels, log files). */
+export const RESERVED_PLUGIN_IDS = ['core', 'panel', 'webcasa'] as const;
+
 const pluginId = z
   .string()
   .regex(
     PLUGIN_ID_PATTERN,
     'must be 2-40 characters: a lowercase letter, then lowercase letters, digits or -',
+  )
+  .refine(
+    (id) => !(RESERVED_PLUGIN_IDS as readonly string[]).includes(id),
+    'is reserved for the panel itself',
   );
 
 const semverVersion = z

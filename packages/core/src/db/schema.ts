@@ -13,6 +13,7 @@ export interface CoreDatabase {
   sites: SitesTable;
   site_domains: SiteDomainsTable;
   messages: MessagesTable;
+  metric_samples: MetricSamplesTable;
 }
 
 export interface UsersTable {
@@ -150,4 +151,25 @@ export interface MessagesTable {
   created_at: number;
   read_at: number | null;
   dismissed_at: number | null;
+}
+
+/** One plugin's (or `core`'s) metrics during one minute; counters are that minute's increase. */
+export interface MetricSamplesTable {
+  plugin: string;
+  /** Start of the minute, epoch ms. */
+  time: number;
+  requests: number;
+  /** Responses with status >= 500. */
+  errors: number;
+  /** Responses with status 400-499. */
+  client_errors: number;
+  /** Latency percentiles of the minute's requests in ms; null without requests. */
+  latency_p50: number | null;
+  latency_p90: number | null;
+  latency_p99: number | null;
+  events_emitted: number;
+  events_handled: number;
+  handler_errors: number;
+  runs_started: number;
+  runs_failed: number;
 }

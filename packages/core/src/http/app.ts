@@ -9,9 +9,10 @@ import { type ActionService, registerActionRoutes } from '../actions/index.js';
 import type { AuthService } from '../auth/index.js';
 import { auditMiddleware, authMiddleware, csrfMiddleware } from '../auth/index.js';
 import type { CoreDatabase } from '../db/schema.js';
-import { registerLogRoutes } from '../logging/routes.js';
 import { forbidden, HttpError, notFound, WebcasaError } from '../errors.js';
+import { registerLogRoutes } from '../logging/routes.js';
 import { type MessageService, registerMessageRoutes } from '../messages/index.js';
+import { type MetricsRegistry, pluginRequestMetrics, registerMetricsRoutes } from '../metrics/index.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { RunManager } from '../runs/index.js';
 import { registerRunRoutes } from '../runs/index.js';
@@ -48,6 +49,7 @@ export interface AppDeps {
   version: string;
   /** `<dataDir>/logs`, read by the log API. */
   logsDir: string;
+  metrics: MetricsRegistry;
   dataDir: string;
   actions: ActionService;
   messages: MessageService;
@@ -149,7 +151,15 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     runningPlugins: () => deps.manager.runningManifests().map((m) => m.id),
   });
   registerMessageRoutes(app, registry, { messages: deps.messages });
-  registerLogRoutes(app, registry, { logsDir: deps.logsDir, hasPlugin: (id) => deps.manager.manifestOf(id) !== undefined });
+  registerMetricsRoutes(app, registry, {
+    metrics: deps.metrics,
+    db: deps.db,
+    plugins: () => deps.manager.list(),
+  });
+  registerLogRoutes(app, registry, {
+    logsDir: deps.logsDir,
+    hasPlugin: (id) => deps.manager.manifestOf(id) !== undefined,
+  });
 
   // A run-time plugin's prebuilt web module (and its chunks), for the shell's import().
   app.get('/api/plugins/:id/assets/*', async (c) => {
@@ -166,7 +176,7 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
 
   // Plugins' own routes: auth is required; finer checks are the plugin's requireScope().
   const requireUser = requireRole('viewer');
-  app.all('/api/plugins/:id/*', async (c) => {
+  app.all('/api/plugins/:id/*', pluginRequestMetrics(deps.metrics), async (c) => {
     await requireUser(c, async () => {});
     const id = c.req.param('id');
     // A token limited to scopes reaches only plugins it holds a scope of.

@@ -13,7 +13,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('read_at', 'integer')
     .addColumn('dismissed_at', 'integer')
     .execute();
-  await db.schema.createIndex('messages_created').on('messages').columns(['dismissed_at', 'created_at']).execute();
+  await db.schema
+    .createIndex('messages_created')
+    .on('messages')
+    .columns(['dismissed_at', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

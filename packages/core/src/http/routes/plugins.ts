@@ -309,4 +309,22 @@ export function registerPluginRoutes(
       return c.body(null, 204);
     },
   );
+  // isolation (issue 7): begin
+  defineRoute(
+    app,
+    registry,
+    {
+      method: 'post',
+      path: '/api/admin/plugins/:id/isolation',
+      summary:
+        "Run a plugin in its own process (mode: process) or in the panel's (in-process); switches a running plugin live",
+      tag: 'plugins',
+      access: 'admin',
+      permission: 'core:plugins',
+      params: idParams,
+      body: z.object({ mode: z.enum(['process', 'in-process']) }),
+    },
+    async (c, { params, body }) => c.json(await manager.setIsolation(params.id, body.mode)),
+  );
+  // isolation: end
 }
