@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mb, runColdStartBench } from './cold-start.js';
+import { runFanoutBench } from './fanout.bench.js';
 import { round3, runHttpBench } from './http.js';
 import { LoadGenerator } from './load.js';
 import { runLogsBench } from './logs.bench.js';
@@ -135,6 +136,22 @@ async function main(): Promise<void> {
       baseline: String(Math.round(m.withoutMiddlewareRps)),
       ratio: round3(m.middlewareRatio),
       goal: '>= 0.95',
+    });
+  }
+
+  if (!only || only === 'fanout') {
+    const f = await runFanoutBench(
+      { clients: 200, messages: quick ? 20 : 100, rounds: quick ? 1 : 3 },
+      cleanup,
+    );
+    emit({ bench: 'core-fanout', ...f });
+    rows.push({
+      bench: 'core-fanout',
+      metric: `notify → ${f.clients} /ws/events clients, deliveries/s vs bare ws broadcast`,
+      value: String(f.panelDeliveriesPerSec),
+      baseline: String(f.baselineDeliveriesPerSec),
+      ratio: f.ratio,
+      goal: '',
     });
   }
 
