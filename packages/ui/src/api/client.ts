@@ -1,0 +1,352 @@
+import type {
+  AdminPluginList,
+  ApiToken,
+  AuditEntry,
+  AuditQuery,
+  CoreSettings,
+  CreatedToken,
+  Info,
+  LoginBody,
+  Me,
+  PluginConfig,
+  PluginInfo,
+  PluginSummary,
+  Role,
+  Run,
+  RunStatus,
+  SessionAnswer,
+  SetupBody,
+  User,
+} from './types.js';
+
+/** The JSON error shape of every failed API call, as a throwable. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** HTTP status; 0 when the request never got an answer (network down). */
+    readonly status: number,
+    /** Stable code, e.g. `WEBCASA_UNAUTHORIZED`; `WEBCASA_NETWORK` when there was no answer. */
+    readonly code: string,
+    message: string,
+    /** The input at fault, e.g. `body.password`. */
+    readonly field?: string,
+    readonly details?: { issues?: { field: string; message: string }[]; [key: string]: unknown },
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+
+  /**
+   * Messages per input field, keyed without the `body.` / `query.` prefix.
+   *
+   * @example
+   * try { await api.plugins.setConfig('uptime', values) } catch (e) {
+   *   if (e instanceof ApiError) setErrors(e.fieldErrors());   // { intervalSeconds: 'must be >= 10' }
+   * }
+   */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const issues = this.details?.issues ?? (this.field ? [{ field: this.field, message: this.message }] : []);
+    for (const issue of issues) {
+      const key = issue.field.replace(/^(body|query|params)\.?/, '');
+      // Messages repeat the field name ("body.x: must be …"): keep only the reason.
+      out[key || '_'] ??= issue.message.replace(/^[\w.]+: /, '');
+    }
+    return out;
+  }
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal;
+  /**
+   * Do not report a 401 to `onUnauthorized` (used for the first `me` call:
+   * not being signed in yet is not a session that expired).
+   */
+  quiet401?: boolean;
+}
+
+export interface ApiOptions {
+  /** Origin and prefix the paths are relative to. Default: the page's origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Called once per failed request answered `401 WEBCASA_UNAUTHORIZED`: the session ended. */
+  onUnauthorized?: (error: ApiError) => void;
+  csrfToken?: string | null;
+}
+
+/** Requests under one prefix: what `api.plugin(id)` gives a plugin for its own routes. */
+export interface RequestClient {
+  request<T = unknown>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T>;
+  get<T = unknown>(path: string, query?: Query): Promise<T>;
+  post<T = unknown>(path: string, body?: unknown): Promise<T>;
+  put<T = unknown>(path: string, body?: unknown): Promise<T>;
+  patch<T = unknown>(path: string, body?: unknown): Promise<T>;
+  delete<T = unknown>(path: string): Promise<T>;
+  /** Absolute `ws:`/`wss:` URL of a WebSocket path under this prefix (`/ws/…` for the core). */
+  socketUrl(path: string): string;
+}
+
+/** The typed client of the core API, shared by the shell and plugins. */
+export interface Api extends RequestClient {
+  /** The CSRF token sent with every POST, PUT, PATCH and DELETE. Set by login, setup and `auth.me()`. */
+  csrfToken(): string | null;
+  setCsrfToken(token: string | null): void;
+  info(): Promise<Info>;
+  auth: {
+    /** The signed-in user, or null when not signed in. */
+    me(): Promise<Me | null>;
+    login(body: LoginBody): Promise<SessionAnswer>;
+    logout(): Promise<void>;
+    setupNeeded(): Promise<boolean>;
+    setup(body: SetupBody): Promise<SessionAnswer>;
+    changePassword(body: { currentPassword: string; newPassword: string }): Promise<void>;
+  };
+  users: {
+    list(): Promise<User[]>;
+    create(body: { username: string; password: string; role: Role }): Promise<User>;
+    update(id: number, patch: { role?: Role; disabled?: boolean; password?: string }): Promise<User>;
+    remove(id: number): Promise<void>;
+  };
+  tokens: {
+    list(options?: { all?: boolean }): Promise<ApiToken[]>;
+    create(body: { name: string; scopes?: string[]; expiresInDays?: number }): Promise<CreatedToken>;
+    revoke(id: number): Promise<void>;
+  };
+  audit: {
+    list(query?: AuditQuery): Promise<{ items: AuditEntry[]; nextBefore: number | null }>;
+  };
+  settings: {
+    get(): Promise<CoreSettings>;
+    update(patch: Partial<CoreSettings>): Promise<CoreSettings>;
+  };
+  plugins: {
+    /** Running plugins with their menus and routes (any signed-in user). */
+    list(): Promise<PluginSummary[]>;
+    /** Every plugin with status and errors (admin). */
+    adminList(): Promise<AdminPluginList>;
+    get(id: string): Promise<PluginInfo>;
+    enable(id: string, options?: { cascade?: boolean }): Promise<PluginInfo>;
+    disable(id: string, options?: { cascade?: boolean }): Promise<PluginInfo>;
+    config(id: string): Promise<PluginConfig>;
+    setConfig(id: string, patch: Record<string, unknown>): Promise<{ config: Record<string, unknown> }>;
+  };
+  runs: {
+    list(query?: { plugin?: string; status?: RunStatus; limit?: number; before?: string }): Promise<{
+      runs: Run[];
+      next: string | null;
+    }>;
+    get(id: string): Promise<Run>;
+    cancel(id: string): Promise<Run>;
+    /** URL of the log download (`text` or `ndjson`). */
+    logUrl(id: string, format?: 'text' | 'ndjson'): string;
+    /** URL of the live `/ws/runs/:id` stream. */
+    socketUrl(id: string): string;
+  };
+  /**
+   * A client for a plugin's own routes under `/api/plugins/<id>/`, with the same
+   * CSRF and session handling.
+   *
+   * @example
+   * const uptime = useApi().plugin('uptime');
+   * const checks = await uptime.get<Check[]>('/checks');
+   * await uptime.post('/checks/run');
+   */
+  plugin(id: string): RequestClient;
+}
+
+const MUTATING = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(
+      response.status,
+      error.code,
+      String(error.message ?? response.statusText),
+      typeof error.field === 'string' ? error.field : undefined,
+      error.details as ApiError['details'],
+      requestId,
+    );
+  }
+  return new ApiError(
+    response.status,
+    `HTTP_${response.status}`,
+    `${response.status} ${response.statusText}`.trim(),
+    undefined,
+    undefined,
+    requestId,
+  );
+}
+
+/**
+ * Create the API client. The shell makes one and shares it through
+ * {@link ShellProvider}; plugins get it with `useApi()`.
+ *
+ * - Sends the session cookie (same origin) and `X-CSRF-Token` on mutating requests.
+ * - Turns every error answer into an {@link ApiError} with the panel's stable `code`.
+ * - Reports `401 WEBCASA_UNAUTHORIZED` (the session expired or was ended) to `onUnauthorized`,
+ *   once per request, so the shell can send the user back to the sign-in page.
+ *
+ * @example
+ * const api = createApi({ onUnauthorized: () => navigate('/login?expired=1') });
+ * const { user, csrfToken } = await api.auth.login({ username, password });
+ * const users = await api.users.list();
+ */
+export function createApi(options: ApiOptions = {}): Api {
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = (options.baseUrl ?? '').replace(/\/$/, '');
+  let csrf = options.csrfToken ?? null;
+
+  async function request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (MUTATING.has(method) && csrf) headers['X-CSRF-Token'] = csrf;
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${withQuery(path, opts.query)}`, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        credentials: 'same-origin',
+        signal: opts.signal,
+      });
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') throw error;
+      throw new ApiError(0, 'WEBCASA_NETWORK', `the panel did not answer (${(error as Error).message})`);
+    }
+    if (!response.ok) {
+      const error = await toApiError(response);
+      if (error.status === 401 && error.code === 'WEBCASA_UNAUTHORIZED' && !opts.quiet401) {
+        options.onUnauthorized?.(error);
+      }
+      throw error;
+    }
+    if (response.status === 204) return undefined as T;
+    const type = response.headers.get('content-type') ?? '';
+    return (type.includes('json') ? await response.json() : await response.text()) as T;
+  }
+
+  function socketUrl(path: string): string {
+    const origin = base && /^https?:/.test(base) ? base : `${globalThis.location?.origin ?? ''}${base}`;
+    return `${origin.replace(/^http/, 'ws')}${path}`;
+  }
+
+  function client(prefix: string): RequestClient {
+    return {
+      request: (method, path, opts) => request(method, `${prefix}${path}`, opts),
+      get: (path, query) => request('GET', `${prefix}${path}`, { query }),
+      post: (path, body) => request('POST', `${prefix}${path}`, { body }),
+      put: (path, body) => request('PUT', `${prefix}${path}`, { body }),
+      patch: (path, body) => request('PATCH', `${prefix}${path}`, { body }),
+      delete: (path) => request('DELETE', `${prefix}${path}`),
+      socketUrl: (path) => socketUrl(prefix ? `/ws/plugins/${prefix.split('/')[3]}${path}` : path),
+    };
+  }
+
+  const root = client('');
+  const enc = encodeURIComponent;
+  const session = (answer: SessionAnswer) => {
+    csrf = answer.csrfToken;
+    return answer;
+  };
+
+  return {
+    ...root,
+    csrfToken: () => csrf,
+    setCsrfToken: (token) => {
+      csrf = token;
+    },
+    info: () => request('GET', '/api/info'),
+    auth: {
+      me: async () => {
+        try {
+          const me = await request<Me>('GET', '/api/auth/me', { quiet401: true });
+          csrf = me.csrfToken ?? csrf;
+          return me;
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 401) return null;
+          throw error;
+        }
+      },
+      login: async (body) => session(await request('POST', '/api/auth/login', { body, quiet401: true })),
+      logout: async () => {
+        try {
+          await request('POST', '/api/auth/logout', { quiet401: true });
+        } finally {
+          csrf = null;
+        }
+      },
+      setupNeeded: async () => (await request<{ needed: boolean }>('GET', '/api/auth/setup')).needed,
+      setup: async (body) => session(await request('POST', '/api/auth/setup', { body, quiet401: true })),
+      changePassword: (body) => request('POST', '/api/auth/password', { body }),
+    },
+    users: {
+      list: async () => (await request<{ items: User[] }>('GET', '/api/users')).items,
+      create: (body) => request('POST', '/api/users', { body }),
+      update: (id, patch) => request('PATCH', `/api/users/${id}`, { body: patch }),
+      remove: (id) => request('DELETE', `/api/users/${id}`),
+    },
+    tokens: {
+      list: async (opts) =>
+        (
+          await request<{ items: ApiToken[] }>('GET', '/api/tokens', {
+            query: { all: opts?.all || undefined },
+          })
+        ).items,
+      create: (body) => request('POST', '/api/tokens', { body }),
+      revoke: (id) => request('DELETE', `/api/tokens/${id}`),
+    },
+    audit: {
+      list: (query) => request('GET', '/api/admin/audit', { query: query as Query }),
+    },
+    settings: {
+      get: () => request('GET', '/api/settings'),
+      update: (patch) => request('PATCH', '/api/admin/settings', { body: patch }),
+    },
+    plugins: {
+      list: async () => (await request<{ plugins: PluginSummary[] }>('GET', '/api/plugins')).plugins,
+      adminList: () => request('GET', '/api/admin/plugins'),
+      get: (id) => request('GET', `/api/admin/plugins/${enc(id)}`),
+      enable: (id, opts) =>
+        request('POST', `/api/admin/plugins/${enc(id)}/enable`, {
+          query: { cascade: opts?.cascade ? 'true' : undefined },
+        }),
+      disable: (id, opts) =>
+        request('POST', `/api/admin/plugins/${enc(id)}/disable`, {
+          query: { cascade: opts?.cascade ? 'true' : undefined },
+        }),
+      config: (id) => request('GET', `/api/admin/plugins/${enc(id)}/config`),
+      setConfig: (id, patch) => request('PUT', `/api/admin/plugins/${enc(id)}/config`, { body: patch }),
+    },
+    runs: {
+      list: (query) => request('GET', '/api/runs', { query }),
+      get: (id) => request('GET', `/api/runs/${enc(id)}`),
+      cancel: (id) => request('POST', `/api/runs/${enc(id)}/cancel`),
+      logUrl: (id, format = 'text') => `${base}/api/runs/${enc(id)}/log?format=${format}`,
+      socketUrl: (id) => socketUrl(`/ws/runs/${enc(id)}`),
+    },
+    plugin: (id) => client(`/api/plugins/${enc(id)}`),
+  };
+}

@@ -1,0 +1,227 @@
+import {
+  ApiError,
+  type Column,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  Icon,
+  Loading,
+  type PluginInfo,
+  useApi,
+  useConfirm,
+  useI18n,
+  useMode,
+  useToast,
+} from '@webcasa/ui';
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { useRegistry } from '../state/registry-context.js';
+import { DependencyGraph } from './DependencyGraph.js';
+
+/** Every plugin with status, version, errors and enable/disable, and the dependency graph. */
+export default function Plugins() {
+  const api = useApi();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const confirm = useConfirm();
+  const toast = useToast();
+  const mode = useMode();
+  const registry = useRegistry();
+  const [busy, setBusy] = createSignal<string | null>(null);
+  const [data, { refetch, mutate }] = createResource(() => api.plugins.adminList());
+  document.title = `${t('plugins.title')} · Web.Casa`;
+
+  const apply = (info: PluginInfo) => {
+    mutate((d) => d && { ...d, plugins: d.plugins.map((p) => (p.id === info.id ? info : p)) });
+  };
+
+  const setEnabled = async (p: PluginInfo, enable: boolean) => {
+    if (!enable) {
+      const ok = await confirm({
+        title: t('plugins.confirmDisable', { name: p.name }),
+        body: t('plugins.confirmDisableBody'),
+        confirmLabel: t('plugins.disable'),
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    setBusy(p.id);
+    try {
+      let info: PluginInfo;
+      try {
+        info = enable ? await api.plugins.enable(p.id) : await api.plugins.disable(p.id);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        const related = (error.details?.dependents ?? error.details?.dependencies) as string[] | undefined;
+        const cascadable =
+          error.code === 'WEBCASA_PLUGIN_HAS_DEPENDENTS' ||
+          error.code === 'WEBCASA_PLUGIN_DEPENDENCY_DISABLED';
+        if (!cascadable || !related) throw error;
+        const ok = await confirm({
+          title: t(enable ? 'plugins.confirmEnableDeps' : 'plugins.confirmCascade', {
+            name: p.name,
+            list: related.join(', '),
+          }),
+          danger: !enable,
+          always: true,
+        });
+        if (!ok) return;
+        info = enable
+          ? await api.plugins.enable(p.id, { cascade: true })
+          : await api.plugins.disable(p.id, { cascade: true });
+      }
+      apply(info);
+      if (info.status === 'error') {
+        toast({
+          kind: 'error',
+          title: t('plugins.failed', { name: info.name, message: info.error?.message ?? '' }),
+        });
+      } else {
+        toast({
+          kind: 'success',
+          title: t(enable ? 'plugins.enabled' : 'plugins.disabled', { name: info.name }),
+        });
+      }
+      // This tab updates at once; others follow the panel's push on /ws/events.
+      void registry.refresh().catch(() => undefined);
+      void refetch();
+    } catch (error) {
+      toast({
+        kind: 'error',
+        title: t('plugins.failed', { name: p.name, message: (error as Error).message }),
+      });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const columns = (): Column<PluginInfo>[] => [
+    {
+      key: 'name',
+      header: t('plugins.name'),
+      sortable: true,
+      value: (p) => p.name,
+      render: (p) => (
+        <div class="plugin-cell">
+          <Icon name={p.manifest.icon ?? 'puzzle'} />
+          <div>
+            <strong>{p.name}</strong> <code class="wc-muted">{p.id}</code>
+            <div class="wc-muted small">{p.description}</div>
+            <Show when={p.error}>
+              {(e) => (
+                <div class="wc-error small" data-testid={`plugin-error-${p.id}`}>
+                  <code>{e().code}</code>: {e().message}
+                </div>
+              )}
+            </Show>
+            <Show when={mode.isAdvanced() && Object.keys(p.dependencies).length > 0}>
+              <div class="wc-muted small">
+                {t('plugins.deps')}:{' '}
+                {Object.entries(p.dependencies)
+                  .map(([k, v]) => `${k}@${v}`)
+                  .join(', ')}
+              </div>
+            </Show>
+          </div>
+        </div>
+      ),
+    },
+    { key: 'version', header: t('plugins.version'), sortable: true },
+    {
+      key: 'status',
+      header: t('plugins.status'),
+      sortable: true,
+      render: (p) => <span class={`wc-badge wc-badge-${p.status}`}>{t(`plugins.status.${p.status}`)}</span>,
+    },
+    ...(mode.isAdvanced()
+      ? [{ key: 'source', header: t('plugins.source'), sortable: true } as Column<PluginInfo>]
+      : []),
+    {
+      key: 'actions',
+      header: t('plugins.actions'),
+      filterable: false,
+      align: 'end',
+      render: (p) => (
+        <Show
+          when={p.enabled && p.status !== 'error'}
+          fallback={
+            <button
+              type="button"
+              class="wc-btn wc-btn-small"
+              disabled={busy() === p.id}
+              onClick={() => void setEnabled(p, true)}
+              data-action={`enable-${p.id}`}
+            >
+              {t('plugins.enable')}
+            </button>
+          }
+        >
+          <button
+            type="button"
+            class="wc-btn wc-btn-small"
+            disabled={busy() === p.id}
+            onClick={() => void setEnabled(p, false)}
+            data-action={`disable-${p.id}`}
+          >
+            {t('plugins.disable')}
+          </button>
+        </Show>
+      ),
+    },
+  ];
+
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>{t('plugins.title')}</h1>
+        <button type="button" class="wc-btn" onClick={() => void refetch()}>
+          <Icon name="refresh-cw" size={16} />
+          {t('common.refresh')}
+        </button>
+      </header>
+      <Show
+        when={!data.error}
+        fallback={<ErrorState title={t('common.loadFailed')} error={data.error} onRetry={refetch} />}
+      >
+        <Show when={data()} fallback={<Loading label={t('ui.loading')} />}>
+          {(d) => (
+            <>
+              <DataTable
+                caption={t('plugins.title')}
+                rows={d().plugins}
+                columns={columns()}
+                rowKey={(p) => p.id}
+                i18n={i18n}
+                empty={<EmptyState title={t('plugins.none')} body={t('plugins.noneBody')} />}
+              />
+              <Show when={d().problems.length > 0}>
+                <section class="section">
+                  <h2>{t('plugins.problems')}</h2>
+                  <ul class="problems">
+                    <For each={d().problems}>
+                      {(p) => (
+                        <li>
+                          <strong>{p.packageName ?? p.id}</strong> <code>{p.code}</code>: {p.message}
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </section>
+              </Show>
+              <section class="section">
+                <h2>{t('plugins.graph')}</h2>
+                <p class="wc-muted">{t('plugins.graphDesc')}</p>
+                <Show when={d().plugins.length > 0}>
+                  <DependencyGraph
+                    plugins={d().plugins}
+                    title={t('plugins.graph')}
+                    description={t('plugins.graphDesc')}
+                  />
+                </Show>
+              </section>
+            </>
+          )}
+        </Show>
+      </Show>
+    </div>
+  );
+}
