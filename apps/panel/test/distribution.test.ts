@@ -58,6 +58,14 @@ describe('the default distribution, built', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const setup = await (await fetch(`${url}/api/auth/setup`)).json();
     expect(setup).toMatchObject({ needed: true });
+    // The built shell is served at / and for history routes, with its CSP.
+    for (const path of ['/', '/setup']) {
+      const page = await fetch(`${url}${path}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
+      expect(await page.text()).toContain('type="importmap"');
+    }
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,13 +1,9 @@
 import semver from 'semver';
 import { z } from 'zod';
 
-/**
- * The plugin API version this SDK describes. A manifest's `engine` is a semver
- * range checked against the host's plugin API version (not the host package's
- * version), so a plugin keeps working across host releases until the contract
- * itself breaks. See docs/plugins/compatibility.md.
- */
-export const PLUGIN_API_VERSION = '1.0.0';
+import { PLUGIN_API_VERSION } from './version.js';
+
+export { PLUGIN_API_VERSION };
 
 export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{1,39}$/;
 

@@ -1,5 +1,5 @@
 import type { PluginContext } from './context.js';
-import { PLUGIN_API_VERSION } from './manifest.js';
+import { PLUGIN_API_VERSION } from './version.js';
 
 /** Marker the host checks before it trusts an imported server entry. */
 export const SERVER_PLUGIN_MARKER = '@webcasa/server-plugin' as const;

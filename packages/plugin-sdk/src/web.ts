@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION } from './manifest.js';
+import { PLUGIN_API_VERSION } from './version.js';
 
 export const WEB_PLUGIN_MARKER = '@webcasa/web-plugin' as const;
 
@@ -8,8 +8,8 @@ export type WebComponent<P = Record<string, unknown>> = (props: P) => unknown;
 export interface WebRoute {
   /** Path under the plugin's base `/p/<id>`, matching a route in the manifest's `web.routes`. */
   path: string;
-  /** Loaded lazily the first time the route is opened. */
-  component: () => Promise<{ default: WebComponent }>;
+  /** Loaded lazily the first time the route is opened (props: see `PluginPageProps` in @webcasa/ui). */
+  component: () => Promise<{ default: WebComponent<any> }>;
 }
 
 /** Places in the shell that plugins can add to. */
