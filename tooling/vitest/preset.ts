@@ -18,6 +18,9 @@ export function definePackageConfig(overrides: { testTimeout?: number; include?:
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: 30_000,
       reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      // Test panels never start the machine's caddy on ports 80/443; the sites
+      // tests give their panels a managed caddy on high loopback ports explicitly.
+      env: { WEBCASA_CADDY: process.env.WEBCASA_CADDY ?? 'off' },
     },
   });
 }

@@ -24,6 +24,9 @@ import { runLogsBench } from './logs.bench.js';
 import { runMetricsBench } from './metrics.bench.js';
 import { Cleanup } from './util.js';
 
+// Bench panels never start the machine's caddy on ports 80/443 (the sites bench runs its own).
+process.env.WEBCASA_CADDY ??= 'off';
+
 const args = new Set(process.argv.slice(2));
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const quick = args.has('--quick');

@@ -24,6 +24,7 @@ import { RunManager, registerRunSocket } from './runs/index.js';
 import { PluginConfigService } from './settings/plugin-config.js';
 import { createSecretBox, loadOrCreateKey } from './settings/secrets.js';
 import { createSettingsStore, type SettingsStore } from './settings/settings-store.js';
+import { type CreateSitesOptions, createSites, type Sites } from './sites/index.js';
 import { CORE_VERSION } from './version.js';
 import { registerEventSocket, WsHub } from './ws/index.js';
 import './events.js';
@@ -58,6 +59,10 @@ export interface PanelOptions {
   /** Mark cookies Secure (behind HTTPS). */
   secureCookies?: boolean;
   corsOrigins?: string[];
+  /** Environment for settings read from env (`WEBCASA_CADDY*`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Tuning of the Caddy connection (tests use short intervals). */
+  sites?: Pick<CreateSitesOptions, 'pollMs' | 'supervisor'>;
   /** The built web shell (a folder with index.html and assets/) to serve at `/`. */
   webRoot?: string;
   /** Called with the one-time setup token when no admin exists yet. Default: printed to stdout. */
@@ -74,6 +79,7 @@ export interface Panel {
   readonly manager: PluginManager;
   readonly settings: SettingsStore;
   readonly runs: RunManager;
+  readonly sites: Sites;
   readonly app: { fetch(request: Request): Response | Promise<Response> };
   stop(): Promise<void>;
 }
@@ -132,6 +138,17 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   registerEventSocket(hub, bus);
 
   const messages = new MessageService(db.core, bus);
+  const sites = createSites({
+    ...options.sites,
+    db: db.core,
+    secrets,
+    bus,
+    logger: log,
+    dataDir,
+    settings,
+    env: options.env ?? process.env,
+  });
+  sites.registerSockets(hub);
   // The manager is created below; actions look plugins up through it lazily.
   let managerRef: PluginManager | undefined;
   const actions = new ActionService({
@@ -156,6 +173,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
           version: options.version ?? CORE_VERSION,
           pluginApiVersion: PLUGIN_API_VERSION,
         }),
+        ...sites.api,
         setting: async (key) =>
           (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
       },
@@ -198,7 +216,9 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     corsOrigins: options.corsOrigins,
     secureCookies: options.secureCookies,
     webRoot: options.webRoot,
+    extend: (app, registry) => sites.registerRoutes(app, registry),
   });
+  await sites.start();
 
   const discovered = discoverPlugins({
     packages: options.plugins ?? [],
@@ -268,6 +288,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     manager,
     settings,
     runs,
+    sites,
     app,
     stop() {
       stopped ??= (async () => {
@@ -282,6 +303,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
         await manager.stopAll();
         await runs.shutdown();
         await sampler.stop();
+        await sites.stop();
         await db.close();
         await loggers.close();
       })();

@@ -1,6 +1,7 @@
 import type { EventHandler, EventType, PayloadOf, Unsubscribe, WildcardPattern } from '@webcasa/event-bus';
 import type { Hono } from 'hono';
 import type { Kysely, Migration } from 'kysely';
+import type { SitesCoreApi } from './hosts.js';
 import type { Manifest, Role } from './manifest.js';
 
 /**
@@ -147,8 +148,11 @@ export interface PluginSchedule {
   after(ms: number, fn: () => void | Promise<void>): Unsubscribe;
 }
 
-/** The host functions plugins may call. Grows with the host (sites, Caddy: see CoreAPI docs). */
-export interface CoreApi {
+/**
+ * The host functions plugins may call: panel info and settings, and the sites
+ * behind Caddy (`hosts`, `caddy`; a plugin needs the `hosts` permission to change them).
+ */
+export interface CoreApi extends SitesCoreApi {
   /** Host package version and plugin API version. */
   info(): Promise<{ version: string; pluginApiVersion: string }>;
   /** Read a global panel setting (not another plugin's). */

@@ -19,6 +19,9 @@ import { startPanel } from '@webcasa/core';
 import { chromium } from 'playwright-core';
 import { buildShell } from '../build/index.js';
 
+// Bench panels never start the machine's caddy on ports 80/443 (the sites bench runs its own).
+process.env.WEBCASA_CADDY ??= 'off';
+
 const quick = process.argv.includes('--quick');
 const LOADS = quick ? 3 : 15;
 const JS_GOAL = 60 * 1024;

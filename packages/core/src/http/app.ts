@@ -64,6 +64,8 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (CORS). Same-origin needs none. */
   corsOrigins?: string[];
   secureCookies?: boolean;
+  /** Registers more core routes (e.g. sites) before the plugin dispatch and the shell fallback. */
+  extend?: (app: Hono<CoreEnv>, registry: RouteRegistry) => void;
   /** The built web shell to serve (index.html and assets), if any. */
   webRoot?: string;
   /** Largest multipart upload to `POST /api/runs`, in bytes. Default 64 MiB. */
@@ -160,6 +162,8 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
     logsDir: deps.logsDir,
     hasPlugin: (id) => deps.manager.manifestOf(id) !== undefined,
   });
+
+  deps.extend?.(app, registry);
 
   // A run-time plugin's prebuilt web module (and its chunks), for the shell's import().
   app.get('/api/plugins/:id/assets/*', async (c) => {

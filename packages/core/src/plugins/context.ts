@@ -170,7 +170,7 @@ export function createPluginContext(
       },
     },
     notify: (message) => deps.notify(id, message),
-    core: deps.core,
+    core: guardCore(deps.core, manifest),
     provide(api) {
       if (runtime.service)
         throw new PluginError('WEBCASA_PLUGIN_SERVICE', id, `plugin ${id} already provided a service`);
@@ -245,4 +245,30 @@ export function createPluginContext(
     },
   };
   return ctx;
+}
+
+/**
+ * The CoreAPI as one plugin sees it: changing sites or reloading Caddy needs
+ * the `hosts` permission in its manifest; reading does not.
+ */
+function guardCore(core: CoreApi, manifest: Manifest): CoreApi {
+  if (manifest.permissions.includes('hosts')) return core;
+  const refuse = (what: string) => async (): Promise<never> => {
+    throw new PluginError(
+      'WEBCASA_PLUGIN_PERMISSION',
+      manifest.id,
+      `plugin ${manifest.id} may not ${what}: its manifest does not ask for the "hosts" permission`,
+    );
+  };
+  return {
+    ...core,
+    hosts: {
+      list: () => core.hosts.list(),
+      get: (id) => core.hosts.get(id),
+      create: refuse('create sites'),
+      update: refuse('change sites'),
+      delete: refuse('delete sites'),
+    },
+    caddy: { status: () => core.caddy.status(), reload: refuse('reload Caddy') },
+  };
 }

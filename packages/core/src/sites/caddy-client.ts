@@ -106,7 +106,8 @@ export class CaddyAdminClient {
           path,
           headers,
           agent: false,
-          ...(a.socketPath ? { socketPath: a.socketPath } : { host: a.host, port: a.port }),
+          // Node would replace an empty Host with "localhost" unless told not to add one.
+          ...(a.socketPath ? { socketPath: a.socketPath, setHost: false } : { host: a.host, port: a.port }),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -122,7 +123,9 @@ export class CaddyAdminClient {
       req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => {
         req.destroy(new Error(`no answer within ${options.timeoutMs ?? this.timeoutMs} ms`));
       });
-      req.on('error', (error) => reject(new CaddyUnavailableError(`Caddy admin ${a.caddy}: ${error.message}`)));
+      req.on('error', (error) =>
+        reject(new CaddyUnavailableError(`Caddy admin ${a.caddy}: ${error.message}`)),
+      );
       req.end(body);
     });
   }

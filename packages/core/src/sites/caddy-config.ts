@@ -80,7 +80,9 @@ function reverseProxyRoutes(site: SiteRecord): CaddyJson[] {
   if (o.websocket === false) {
     routes.push({
       match: [{ header_regexp: { Upgrade: { pattern: '(?i)^websocket$' } } }],
-      handle: [{ handler: 'static_response', status_code: 403, body: 'WebSockets are disabled for this site' }],
+      handle: [
+        { handler: 'static_response', status_code: 403, body: 'WebSockets are disabled for this site' },
+      ],
       terminal: true,
     });
   } else {
@@ -97,7 +99,9 @@ function staticRoutes(site: SiteRecord): CaddyJson[] {
   const routes: CaddyJson[] = [{ handle: [{ handler: 'vars', root }] }];
   if (o.spa) {
     routes.push({
-      match: [{ file: { root, try_files: ['{http.request.uri.path}', '/index.html'] } }],
+      match: [
+        { file: { root, try_files: ['{http.request.uri.path}', '{http.request.uri.path}/', '/index.html'] } },
+      ],
       handle: [{ handler: 'rewrite', uri: '{http.matchers.file.relative}' }],
     });
   }
@@ -109,7 +113,8 @@ function staticRoutes(site: SiteRecord): CaddyJson[] {
 
 function redirectRoutes(site: SiteRecord): CaddyJson[] {
   const o = site.options;
-  const target = o.preservePath === false ? o.redirectTo! : `${o.redirectTo!.replace(/\/$/, '')}{http.request.uri}`;
+  const target =
+    o.preservePath === false ? o.redirectTo! : `${o.redirectTo!.replace(/\/$/, '')}{http.request.uri}`;
   return [
     {
       handle: [

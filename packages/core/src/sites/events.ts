@@ -13,5 +13,3 @@ declare module '@webcasa/event-bus' {
     'caddy.failed': { reason: string; message: string; rejected: boolean };
   }
 }
-
-export {};

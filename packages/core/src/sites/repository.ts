@@ -59,9 +59,9 @@ export class SiteRepository {
       .execute();
     const domains = new Map<number, string[]>();
     for (const d of domainRows) {
-      let list = domains.get(d.site_id);
-      if (!list) domains.set(d.site_id, (list = []));
-      list.push(d.domain);
+      const list = domains.get(d.site_id);
+      if (list) list.push(d.domain);
+      else domains.set(d.site_id, [d.domain]);
     }
     return rows.map((row) => this.toRecord(row, domains.get(row.id) ?? []));
   }

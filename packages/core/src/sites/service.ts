@@ -9,11 +9,7 @@ import type { SecretBox } from '../settings/secrets.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import { type AccessLogEntry, parseAccessLine, tailLines } from './access-log.js';
 import { caddyVersion, findCaddyBinary, hashPasswordWithCaddy, INSTALL_HINT } from './caddy-binary.js';
-import {
-  CaddyAdminClient,
-  CaddyRejectedError,
-  CaddyUnavailableError,
-} from './caddy-client.js';
+import { CaddyAdminClient, CaddyRejectedError, CaddyUnavailableError } from './caddy-client.js';
 import {
   accessLogFile,
   type CaddyConfigOptions,
@@ -34,7 +30,12 @@ import {
 } from './model.js';
 import { SerialQueue } from './queue.js';
 import { SiteRepository } from './repository.js';
-import { CADDY_SETTINGS_KEY, caddySettingsSchema, type ResolvedCaddySettings, resolveCaddySettings } from './settings.js';
+import {
+  CADDY_SETTINGS_KEY,
+  caddySettingsSchema,
+  type ResolvedCaddySettings,
+  resolveCaddySettings,
+} from './settings.js';
 import { CaddySupervisor } from './supervisor.js';
 import type {
   ApplyResult,
@@ -43,8 +44,8 @@ import type {
   Site,
   SiteInput,
   SitePatch,
-  SitesCoreApi,
   SiteStatus,
+  SitesCoreApi,
 } from './types.js';
 import { isBcryptHash, type ParsedSiteInput, parseSite, sitePatchSchema } from './validation.js';
 import './events.js';
@@ -88,7 +89,7 @@ export class SitesService {
   private readonly queue = new SerialQueue();
   private readonly o: SitesServiceOptions;
   private readonly caddyDir: string;
-  private settings!: ResolvedCaddySettings;
+  private settings: ResolvedCaddySettings;
   private client: CaddyAdminClient | undefined;
   private supervisor: CaddySupervisor | undefined;
   /** admin/storage of an external Caddy, kept in every config the panel gives it. */
@@ -100,6 +101,7 @@ export class SitesService {
   private everReachable = false;
   private version: string | undefined;
   private lastApply: ApplyResult | null = null;
+  private lastRejection: CaddyStatus['lastRejection'] = null;
   /** Marker of the config Caddy last accepted from this panel. */
   private liveMarker: string | undefined;
   /** Marker of the config generated from the committed database. */
@@ -109,11 +111,16 @@ export class SitesService {
   private polling = false;
   private started = false;
   private stopped = false;
+  /** An external Caddy refused a config after starting part of it (see afterPartialStart). */
+  private partialStart = false;
 
   constructor(options: SitesServiceOptions) {
     this.o = options;
     this.repo = new SiteRepository(options.db, options.secrets);
     this.caddyDir = join(options.dataDir, 'caddy');
+    // From the environment alone until start() reads the stored settings too; a bad
+    // environment value throws here, naming the variable.
+    this.settings = resolveCaddySettings(options.env, {}, options.dataDir);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -203,7 +210,11 @@ export class SitesService {
         this.o.logger.warn({}, "Caddy's config was changed outside the panel; reapplying");
         this.liveMarker = undefined;
         void this.reconcile('drift').catch(() => {});
-      } else if (this.queue.size === 0 && this.expectedMarker !== this.liveMarker && !this.lastApply?.rejected) {
+      } else if (
+        this.queue.size === 0 &&
+        this.expectedMarker !== this.liveMarker &&
+        !this.lastApply?.rejected
+      ) {
         void this.reconcile('retry').catch(() => {});
       }
     } catch (error) {
@@ -217,6 +228,12 @@ export class SitesService {
   private onReachable(reason: string): void {
     this.reachable = true;
     this.everReachable = true;
+    const binary = this.supervisor?.binary;
+    if (!this.version && binary) {
+      void caddyVersion(binary).then((v) => {
+        this.version ??= v;
+      });
+    }
     // One task, so whoever waits for the queue to be idle waits for this apply too.
     void this.queue
       .run(async () => {
@@ -278,9 +295,13 @@ export class SitesService {
    * Give Caddy the config of `records`. Resolves with the result when Caddy
    * applied it or could not be reached; throws {@link CaddyRejectedError} when it refused.
    */
-  private async applyRecords(records: SiteRecord[], reason: string, force = false): Promise<ApplyResult> {
+  private async applyRecords(
+    records: SiteRecord[],
+    reason: string,
+    force = false,
+    config = generateCaddyConfig(records, this.configOptions()),
+  ): Promise<ApplyResult> {
     const started = Date.now();
-    const config = generateCaddyConfig(records, this.configOptions());
     const marker = configMarker(config);
     const sites = records.filter((r) => r.enabled).length;
     const result = (ok: boolean, extra: Partial<ApplyResult> = {}): ApplyResult => ({
@@ -303,8 +324,10 @@ export class SitesService {
     } catch (error) {
       if (error instanceof CaddyRejectedError) {
         this.lastApply = result(false, { error: error.caddyMessage, rejected: true });
+        this.lastRejection = { at: this.lastApply.at, reason, message: error.caddyMessage };
         this.o.logger.warn({ reason, caddy: error.caddyMessage }, 'Caddy rejected the configuration');
         this.o.bus.emit('caddy.failed', { reason, message: error.caddyMessage, rejected: true });
+        if (/: start: /.test(error.caddyMessage)) await this.afterPartialStart();
         throw error;
       }
       const message = errorMessage(error);
@@ -314,6 +337,8 @@ export class SitesService {
       return this.lastApply;
     }
     this.liveMarker = marker;
+    this.partialStart = false;
+    if (!['start', 'reconnect', 'drift', 'retry'].includes(reason)) this.lastRejection = null;
     this.appliedRevisions = new Map(records.map((r) => [r.id, r.revision]));
     this.lastApply = result(true);
     if (this.supervisor) {
@@ -328,6 +353,22 @@ export class SitesService {
   }
 
   /**
+   * Caddy 2.6 refused a config that failed while *starting* (e.g. a port taken), but the
+   * servers it had started by then keep serving beside the previous config, for good.
+   * Only a new process is clean: the managed caddy is restarted from the saved last good
+   * config. An external Caddy cannot be restarted from here; the status says so.
+   */
+  private async afterPartialStart(): Promise<void> {
+    if (!this.supervisor) {
+      this.partialStart = true;
+      return;
+    }
+    this.o.logger.warn({}, 'restarting caddy to drop the servers of the refused config');
+    this.reachable = false;
+    await this.supervisor.restart();
+  }
+
+  /**
    * Apply the database's config (start, reconnect, drift, `caddy.reload()`).
    * Rejections are reported in the result, not thrown.
    */
@@ -337,9 +378,10 @@ export class SitesService {
 
   private async reconcileNow(reason: string, force: boolean): Promise<ApplyResult> {
     const records = await this.repo.list();
-    this.expectedMarker = configMarker(generateCaddyConfig(records, this.configOptions()));
+    const config = generateCaddyConfig(records, this.configOptions());
+    this.expectedMarker = configMarker(config);
     try {
-      return await this.applyRecords(records, reason, force);
+      return await this.applyRecords(records, reason, force, config);
     } catch (error) {
       if (error instanceof CaddyRejectedError) return this.lastApply!;
       throw error;
@@ -356,7 +398,8 @@ export class SitesService {
     next: SiteRecord[],
     commit: () => Promise<T>,
   ): Promise<T> {
-    const result = await this.applyRecords(next, reason);
+    const config = generateCaddyConfig(next, this.configOptions());
+    const result = await this.applyRecords(next, reason, false, config);
     let committed: T;
     try {
       committed = await commit();
@@ -364,7 +407,7 @@ export class SitesService {
       if (result.ok) await this.applyRecords(previous, `${reason} rollback`, true).catch(() => {});
       throw error;
     }
-    this.expectedMarker = configMarker(generateCaddyConfig(next, this.configOptions()));
+    this.expectedMarker = configMarker(config);
     return committed;
   }
 
@@ -476,7 +519,12 @@ export class SitesService {
   }
 
   /** 409 when a domain belongs to another site. */
-  private checkDomains(domains: string[], records: SiteRecord[], selfId: number | undefined, prefix?: string) {
+  private checkDomains(
+    domains: string[],
+    records: SiteRecord[],
+    selfId: number | undefined,
+    prefix?: string,
+  ) {
     const owners = new Map<string, SiteRecord>();
     for (const r of records) if (r.id !== selfId) for (const d of r.domains) owners.set(d, r);
     domains.forEach((domain, i) => {
@@ -603,7 +651,11 @@ export class SitesService {
   async status(): Promise<CaddyStatus> {
     const s = this.settings;
     const sup = this.supervisor;
-    const pending = this.expectedMarker === undefined || this.expectedMarker !== this.liveMarker;
+    // Nothing applied yet: pending only if there is something to serve.
+    const pending =
+      this.liveMarker === undefined
+        ? (await this.repo.list()).some((r) => r.enabled)
+        : this.expectedMarker !== this.liveMarker;
     const found = s.mode === 'managed' ? !!sup?.binary : s.mode === 'external' ? this.everReachable : false;
     let message: string;
     let installHint: string | null = null;
@@ -617,8 +669,12 @@ export class SitesService {
         s.mode === 'external'
           ? `Caddy's admin API at ${s.admin?.caddy} does not answer; changes are applied when it does.`
           : `Caddy is ${sup?.state === 'backoff' ? 'restarting' : 'starting'}${sup?.lastError ? ` (${sup.lastError})` : ''}.`;
-    } else if (this.lastApply?.rejected) {
-      message = `Caddy refused the last configuration: ${this.lastApply.error}. The previous configuration is still live.`;
+    } else if (this.lastApply?.rejected || this.lastRejection) {
+      message = `Caddy refused the last change: ${this.lastRejection?.message ?? this.lastApply?.error}. The previous configuration is still live.`;
+      if (this.partialStart) {
+        message +=
+          ' Caddy had started part of the refused configuration, which it keeps running until it is restarted: restart Caddy.';
+      }
     } else if (pending) {
       message = 'Changes are saved and not live yet.';
     } else {
@@ -638,6 +694,7 @@ export class SitesService {
       bind: s.bind,
       pending,
       lastApply: this.lastApply,
+      lastRejection: this.lastRejection,
       message,
       installHint,
     };
@@ -694,7 +751,10 @@ export class SitesService {
   }
 
   /** The last `lines` requests of a site's access log. */
-  async accessLog(id: number, lines = 100): Promise<{ enabled: boolean; file: string; entries: AccessLogEntry[] }> {
+  async accessLog(
+    id: number,
+    lines = 100,
+  ): Promise<{ enabled: boolean; file: string; entries: AccessLogEntry[] }> {
     const record = await this.repo.get(id);
     if (!record) throw notFound(`no site with id ${id}`);
     const file = accessLogFile(this.logDir, id);

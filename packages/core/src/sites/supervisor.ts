@@ -1,7 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
+import { tailLines } from './access-log.js';
 import { type CaddyAdminClient, CaddyUnavailableError } from './caddy-client.js';
 import type { SitesLogger } from './logger.js';
 
@@ -42,7 +53,6 @@ export class CaddySupervisor {
   /** Why the last start failed or the process exited. */
   lastError: string | undefined;
   private child: ChildProcess | undefined;
-  private readonly output: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private startedAt = 0;
@@ -62,9 +72,18 @@ export class CaddySupervisor {
     return join(this.o.dir, 'caddy.pid');
   }
 
+  /** Where caddy's stdout and stderr go (its own log is `logs/caddy.log` once configured). */
+  get outputFile(): string {
+    return join(this.o.dir, 'logs', 'caddy.out');
+  }
+
   /** The last lines caddy printed (for status and errors). */
   recentOutput(): string[] {
-    return [...this.output];
+    try {
+      return tailLines(this.outputFile, LOG_LINES);
+    } catch {
+      return [];
+    }
   }
 
   /** Start (or adopt) caddy. Never throws: failures go to `state`/`lastError` and are retried. */
@@ -99,7 +118,7 @@ export class CaddySupervisor {
       this.schedule(this.o.checkEveryMs, () => void this.start());
       return;
     }
-    mkdirSync(this.o.dir, { recursive: true });
+    mkdirSync(join(this.o.dir, 'logs'), { recursive: true });
     if (await this.tryAdopt()) return;
     await this.spawnCaddy(true);
   }
@@ -148,18 +167,22 @@ export class CaddySupervisor {
     this.state = 'starting';
     this.adopted = false;
     const args = ['run', '--config', saved ? this.configFile : this.bootstrapFile, '--pidfile', this.pidFile];
-    const child = spawn(this.binary!, args, {
-      cwd: this.o.dir,
-      env: { ...this.o.env, XDG_DATA_HOME: dataHome, XDG_CONFIG_HOME: configHome },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Output goes to a file, not a pipe: a caddy that outlives a killed panel would die of
+    // SIGPIPE the next time it wrote to a pipe nobody reads.
+    const out = openSync(this.outputFile, 'w', 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(this.binary!, args, {
+        cwd: this.o.dir,
+        env: { ...this.o.env, XDG_DATA_HOME: dataHome, XDG_CONFIG_HOME: configHome },
+        stdio: ['ignore', out, out],
+      });
+    } finally {
+      closeSync(out);
+    }
     this.child = child;
     this.pid = child.pid;
     this.startedAt = Date.now();
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => this.remember(chunk));
-    }
     let exited = false;
     const exit = new Promise<void>((resolve) => {
       child.once('error', (error) => {
@@ -236,12 +259,10 @@ export class CaddySupervisor {
     this.schedule(delay, () => void this.start());
   }
 
-  private remember(chunk: string): void {
-    for (const line of chunk.split('\n')) {
-      if (!line.trim()) continue;
-      this.output.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
-      if (this.output.length > LOG_LINES) this.output.shift();
-    }
+  /** Stop and start again: the new process starts from the saved (last good) config. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
   }
 
   /** Stop caddy (gracefully through the admin API, then by signal). Bounded. */
@@ -293,9 +314,14 @@ function readPid(file: string): number | undefined {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // An exited orphan nobody has reaped yet (a zombie) still answers signal 0.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()?.[0] !== 'Z';
+  } catch {
+    return true;
   }
 }
 

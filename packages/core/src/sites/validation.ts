@@ -119,8 +119,9 @@ function parseSocketPath(path: string): string | undefined {
 export function parseUpstream(raw: string): ParsedUpstream | string {
   const text = raw.trim();
   if (text === '') return 'must not be empty';
-  const unix = /^unix:\/{0,2}(\/.*)$/.exec(text);
-  if (unix) {
+  if (text.startsWith('unix:')) {
+    const unix = /^unix:\/{0,2}(\/.*)$/.exec(text);
+    if (!unix) return 'needs an absolute socket path (unix:/run/app.sock)';
     const path = parseSocketPath(unix[1]!);
     return path ? { dial: `unix/${path}`, tls: false } : 'needs an absolute socket path (unix:/run/app.sock)';
   }
