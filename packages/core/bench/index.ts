@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { mb, runColdStartBench } from './cold-start.js';
 import { runFanoutBench } from './fanout.bench.js';
 import { round3, runHttpBench } from './http.js';
+import { runIsolationBench } from './isolation.bench.js';
 import { LoadGenerator } from './load.js';
 import { runLogsBench } from './logs.bench.js';
 import { runMetricsBench } from './metrics.bench.js';
@@ -156,6 +157,41 @@ async function main(): Promise<void> {
       ratio: f.ratio,
       goal: '',
     });
+  }
+
+  if (!only || only === 'isolation') {
+    const r = await runIsolationBench(
+      quick
+        ? { rounds: 1, requests: 200, loadRequests: 400, connections: 16, bodies: 5, events: 100 }
+        : { rounds: 5, requests: 1000, loadRequests: 4000, connections: 16, bodies: 30, events: 1000 },
+    );
+    emit({ bench: 'core-isolation', ...r });
+    rows.push(
+      {
+        bench: 'core-isolation',
+        metric: `request p50 ms isolated vs in-process (p99 ${r.request.isolated.p99} vs ${r.request.inProcess.p99})`,
+        value: String(r.request.isolated.p50),
+        baseline: String(r.request.inProcess.p50),
+        ratio: round3(r.request.p50Ratio),
+        goal: '',
+      },
+      {
+        bench: 'core-isolation',
+        metric: 'req/s with 16 connections, isolated vs in-process',
+        value: String(Math.round(r.throughput.isolatedRps)),
+        baseline: String(Math.round(r.throughput.inProcessRps)),
+        ratio: round3(r.throughput.ratio),
+        goal: '',
+      },
+      {
+        bench: 'core-isolation',
+        metric: `event round trip p50 ms isolated vs in-process; RSS of one isolated plugin ${r.memory.rssMB} MB`,
+        value: String(r.event.isolated.p50),
+        baseline: String(r.event.inProcess.p50),
+        ratio: null,
+        goal: '',
+      },
+    );
   }
 
   if (!only || only === 'logs') {

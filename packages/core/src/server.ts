@@ -9,6 +9,7 @@ import { type AuthService, createAuthService } from './auth/index.js';
 import { openDatabase, type PanelDatabase } from './db/database.js';
 import { createApp } from './http/app.js';
 import { readCoreSettings } from './http/routes/settings.js';
+import type { IsolationLimits } from './isolation/index.js';
 import { createLoggers } from './logging/logger.js';
 import { registerLogSocket } from './logging/routes.js';
 import { MessageService } from './messages/index.js';
@@ -61,6 +62,8 @@ export interface PanelOptions {
   corsOrigins?: string[];
   /** Environment for settings read from env (`WEBCASA_CADDY*`); default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Limits of plugins running in their own process (memory, restarts, timeouts). */
+  isolation?: Partial<IsolationLimits>;
   /** Tuning of the Caddy connection (tests use short intervals). */
   sites?: Pick<CreateSitesOptions, 'pollMs' | 'supervisor'>;
   /** The built web shell (a folder with index.html and assets/) to serve at `/`. */
@@ -184,6 +187,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     {
       apiVersion: PLUGIN_API_VERSION,
       setupTimeoutMs: options.setupTimeoutMs,
+      isolation: options.isolation,
       logger: log,
       runs,
       ws: hub,

@@ -129,6 +129,8 @@ describe('plugin table guard', () => {
       sql`insert into plugin_demo_items (name) select password_hash from users`,
       sql`update users set role = 'admin'`,
       sql`delete from sessions`,
+      sql`delete from users`,
+      sql`delete from main.settings`,
       sql`create table plugin_demo_copy as select * from users`,
       sql`create view plugin_demo_v as select * from users`,
       sql`create trigger plugin_demo_t after insert on plugin_demo_items begin delete from users; end`,
@@ -156,6 +158,8 @@ describe('plugin table guard', () => {
 
   it('allows raw SQL and transactions on its own tables', async () => {
     const pdb = db.forPlugin('demo');
+    await sql`insert into plugin_demo_items (name) values (${'gone'})`.execute(pdb);
+    await sql`delete from plugin_demo_items`.execute(pdb);
     await sql`insert into plugin_demo_items (name) values (${'raw'})`.execute(pdb);
     await pdb.transaction().execute(async (trx) => {
       await trx.insertInto('plugin_demo_items').values({ name: 'in-trx' }).execute();

@@ -15,6 +15,7 @@ export class TableAccessError extends WebcasaError {
 
 interface ExplainRow {
   opcode: string;
+  p1: number;
   p2: number;
   p3: number;
   p5: number;
@@ -140,6 +141,14 @@ export function createTableGuard(db: Database.Database, pluginId: string): State
       deny(`statement refused: ${(error as Error).message}`);
     }
     for (const op of plan) {
+      // DELETE without WHERE empties a table by its root page (P1) without opening a cursor.
+      if (op.opcode === 'Clear') {
+        if (op.p2 !== 0) deny('only the main database is reachable');
+        if (!allowedPages.has(op.p1)) {
+          deny(`table "${pageNames.get(op.p1) ?? `page ${op.p1}`}" is outside its own tables (${prefix}*)`);
+        }
+        continue;
+      }
       if (!CURSOR_OPS.has(op.opcode)) continue;
       if (op.p3 !== 0) deny('only the main database is reachable');
       if (op.opcode === 'OpenWrite' && op.p5 & OPFLAG_P2ISREG) continue;

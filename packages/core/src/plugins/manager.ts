@@ -7,6 +7,12 @@ import type { CoreDatabase } from '../db/schema.js';
 import { errorMessage, notFound, PluginError } from '../errors.js';
 import { errorResponse } from '../http/error-handler.js';
 import { fileInside } from '../http/static.js';
+import {
+  type CrashInfo,
+  IsolatedPlugin,
+  type IsolationLimits,
+  isolationLimitsFromEnv,
+} from '../isolation/index.js';
 import { type ContextDeps, createPluginContext, type DispatchEnv, PluginRuntime } from './context.js';
 import { resolvePlugins } from './resolver.js';
 import '../events.js';
@@ -25,7 +31,8 @@ export interface PluginSource {
   load?: () => Promise<unknown>;
 }
 
-export type PluginStatus = 'running' | 'disabled' | 'error';
+/** `crashed`: an isolated plugin's process crashed too often and is no longer restarted. */
+export type PluginStatus = 'running' | 'disabled' | 'error' | 'crashed';
 
 export interface PluginInfo {
   id: string;
@@ -44,7 +51,15 @@ export interface PluginInfo {
   /** Plugins that require this one. */
   dependents: string[];
   permissions: string[];
+  /** Where the plugin runs now: its manifest's choice unless an admin switched it. */
   isolation: Manifest['isolation'];
+  /** Process id of an isolated plugin's process, null otherwise. */
+  pid: number | null;
+  /** Restarts after crashes since it was last set up (isolated plugins). */
+  restarts: number;
+  lastCrash: CrashInfo | null;
+  /** Resident memory of the isolated process in bytes. */
+  memoryRss: number | null;
   timings: { setupMs: number | null; startMs: number | null };
   manifest: Manifest;
 }
@@ -63,6 +78,8 @@ export interface ManagerOptions {
   runs: ContextDeps['runs'] & { cancelAllFor(pluginId: string): void | Promise<void> };
   ws: ContextDeps['ws'] & { removeOwner(owner: string): void };
   coreDb: Kysely<CoreDatabase>;
+  /** Limits of isolated plugins' processes (defaults, then `WEBCASA_ISOLATION_*` env, then these). */
+  isolation?: Partial<IsolationLimits>;
 }
 
 interface Entry {
@@ -73,6 +90,10 @@ interface Entry {
   runtime?: PluginRuntime;
   instance?: ServerPlugin;
   timings: PluginInfo['timings'];
+  /** the supervised process when the plugin runs isolated. */
+  isolated?: IsolatedPlugin;
+  /** an admin's choice, persisted in plugin_state.isolation. */
+  isolation?: Manifest['isolation'];
 }
 
 class Timeout extends Error {}
@@ -142,6 +163,7 @@ export class PluginManager {
   ): Promise<void> {
     return this.exclusive(async () => {
       const persisted = await this.persistedEnabled();
+      const isolationChoices = await this.persistedIsolation();
       for (const problem of problems) {
         this.problems.push({ id: problem.id ?? problem.packageName ?? 'unknown', ...problem });
       }
@@ -157,6 +179,7 @@ export class PluginManager {
           enabled,
           error: null,
           timings: { setupMs: null, startMs: null },
+          isolation: isolationChoices.get(source.id),
         });
       }
       const disabled = new Set([...this.entries.values()].filter((e) => !e.enabled).map((e) => e.source.id));
@@ -225,6 +248,7 @@ export class PluginManager {
 
   /** Import and set up one plugin. Returns whether it is now running. */
   private async setup(entry: Entry): Promise<boolean> {
+    if (this.isolationOf(entry) === 'process') return this.setupIsolated(entry);
     const { manifest } = entry.source;
     const timeout = this.options.setupTimeoutMs ?? 10_000;
     const runtime = new PluginRuntime(manifest, this.deps.bus, (error, c) => {
@@ -276,6 +300,7 @@ export class PluginManager {
 
   private async start(entry: Entry): Promise<void> {
     const { manifest } = entry.source;
+    if (entry.isolated) return this.startIsolated(entry);
     if (!entry.instance?.start) return;
     const began = performance.now();
     try {
@@ -309,6 +334,11 @@ export class PluginManager {
         );
       }
     }
+    // the process gets its shutdown message, then SIGTERM, then SIGKILL.
+    if (entry.isolated) {
+      await entry.isolated.stop();
+      if (entry.status !== 'crashed') entry.isolated = undefined;
+    }
     entry.runtime?.teardown();
     this.options.ws.removeOwner(id);
     this.deps.config.unwatchAll(id);
@@ -321,7 +351,8 @@ export class PluginManager {
 
   private serviceOf(id: string): object | undefined {
     const entry = this.entries.get(id);
-    return entry?.status === 'running' ? entry.runtime?.service : undefined;
+    if (entry?.status !== 'running') return undefined;
+    return entry.isolated ? entry.isolated.service : entry.runtime?.service;
   }
 
   /** Required dependents of `id` that are running, deepest last. */
@@ -366,7 +397,8 @@ export class PluginManager {
   }
 
   private async disableOne(entry: Entry): Promise<void> {
-    if (entry.status === 'running') await this.teardown(entry, true);
+    if (entry.status === 'running' || entry.status === 'crashed') await this.teardown(entry, true);
+    entry.isolated = undefined;
     entry.status = 'disabled';
     entry.enabled = false;
     entry.error = null;
@@ -472,6 +504,7 @@ export class PluginManager {
   /** Dispatch a request under `/api/plugins/<id>/` to the plugin's router. */
   async fetch(id: string, request: Request, env: DispatchEnv): Promise<Response> {
     const entry = this.entries.get(id);
+    if (entry?.status === 'running' && entry.isolated) return entry.isolated.fetch(request, env);
     if (entry?.status !== 'running' || !entry.runtime) {
       throw notFound(entry ? `plugin ${id} is not running (${entry.status})` : `no plugin with id "${id}"`);
     }
@@ -491,6 +524,7 @@ export class PluginManager {
       .map((e) => e.source.id)
       .sort();
     const order = this.running.indexOf(id);
+    const isolated = entry.isolated?.info();
     return {
       id,
       name: m.name,
@@ -506,11 +540,138 @@ export class PluginManager {
       optionalDependencies: m.optionalDependencies,
       dependents,
       permissions: m.permissions,
-      isolation: m.isolation,
+      isolation: this.isolationOf(entry),
+      pid: isolated?.pid ?? null,
+      restarts: isolated?.restarts ?? 0,
+      lastCrash: isolated?.lastCrash ?? null,
+      memoryRss: isolated?.memoryRss ?? null,
       timings: { ...entry.timings },
       manifest: m,
     };
   }
+
+  // begin ------------------------------------------------------------
+
+  private async persistedIsolation(): Promise<Map<string, Manifest['isolation']>> {
+    const rows = await this.options.coreDb.selectFrom('plugin_state').select(['id', 'isolation']).execute();
+    const out = new Map<string, Manifest['isolation']>();
+    for (const r of rows)
+      if (r.isolation === 'process' || r.isolation === 'in-process') out.set(r.id, r.isolation);
+    return out;
+  }
+
+  /** Where a plugin runs: an admin's choice, else its manifest's; inline plugins (no entry file) always in-process. */
+  private isolationOf(entry: Entry): Manifest['isolation'] {
+    if (!entry.source.serverEntry) return 'in-process';
+    return entry.isolation ?? entry.source.manifest.isolation;
+  }
+
+  private async setupIsolated(entry: Entry): Promise<boolean> {
+    const { manifest } = entry.source;
+    const began = performance.now();
+    await entry.isolated?.stop(); // a crashed process of a previous activation
+    const iso: IsolatedPlugin = new IsolatedPlugin({
+      manifest,
+      serverEntry: entry.source.serverEntry!,
+      deps: { ...this.deps, serviceOf: (id) => this.serviceOf(id) },
+      // The panel's timeouts, then WEBCASA_ISOLATION_* from the environment, then explicit options.
+      limits: {
+        ...(this.options.setupTimeoutMs !== undefined && { setupTimeoutMs: this.options.setupTimeoutMs }),
+        ...(this.options.stopTimeoutMs !== undefined && { stopTimeoutMs: this.options.stopTimeoutMs }),
+        ...isolationLimitsFromEnv(),
+        ...this.options.isolation,
+      },
+      onStateChange: (state) => {
+        if (state !== 'crashed' || entry.isolated !== iso || entry.status !== 'running') return;
+        const crash = iso.info().lastCrash;
+        entry.status = 'crashed';
+        entry.error = {
+          code: 'WEBCASA_PLUGIN_CRASHED',
+          message: `plugin ${manifest.id} crashed ${iso.limits.maxCrashes} times within ${iso.limits.crashWindowMs} ms and is no longer restarted${crash ? ` (last: ${crash.reason})` : ''}`,
+          at: Date.now(),
+        };
+        this.running = this.running.filter((r) => r !== manifest.id);
+        this.revision++;
+        this.options.ws.removeOwner(manifest.id);
+        this.options.logger.error({ plugin: manifest.id, code: entry.error.code }, entry.error.message);
+        this.deps.bus.emit('plugin.failed', {
+          id: manifest.id,
+          code: entry.error.code,
+          message: entry.error.message,
+        });
+      },
+    });
+    entry.isolated = iso;
+    try {
+      await iso.setup();
+    } catch (error) {
+      entry.isolated = undefined;
+      this.options.ws.removeOwner(manifest.id);
+      const message = errorMessage(error);
+      this.markError(
+        entry,
+        (error as { code?: string }).code ?? 'WEBCASA_PLUGIN_SETUP_FAILED',
+        message.includes(manifest.id) ? message : `plugin ${manifest.id}: setup failed: ${message}`,
+      );
+      return false;
+    }
+    entry.status = 'running';
+    entry.error = null;
+    entry.timings.setupMs = Math.round((performance.now() - began) * 100) / 100;
+    this.running.push(manifest.id);
+    this.revision++;
+    return true;
+  }
+
+  private async startIsolated(entry: Entry): Promise<void> {
+    const began = performance.now();
+    try {
+      await entry.isolated!.start();
+      entry.timings.startMs = Math.round((performance.now() - began) * 100) / 100;
+    } catch (error) {
+      await this.teardown(entry, false);
+      entry.isolated = undefined;
+      this.markError(
+        entry,
+        (error as { code?: string }).code ?? 'WEBCASA_PLUGIN_START_FAILED',
+        errorMessage(error),
+      );
+    }
+  }
+
+  /**
+   * Run a plugin in its own process (`process`) or in the panel's (`in-process`),
+   * switching a running plugin live. The choice is persisted. Refused (409) for
+   * plugins without a server entry file (inline plugins).
+   */
+  setIsolation(id: string, mode: Manifest['isolation']): Promise<PluginInfo> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) throw notFound(`no plugin with id "${id}"`);
+      if (mode === 'process' && !entry.source.serverEntry) {
+        throw new PluginError(
+          'WEBCASA_PLUGIN_NOT_ISOLATABLE',
+          id,
+          `plugin ${id} has no server entry file (an inline plugin), so it can only run in the panel's process`,
+        );
+      }
+      const before = this.isolationOf(entry);
+      const now = Date.now();
+      await this.options.coreDb
+        .insertInto('plugin_state')
+        .values({ id, enabled: entry.enabled ? 1 : 0, isolation: mode, updated_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ isolation: mode, updated_at: now }))
+        .execute();
+      entry.isolation = mode;
+      if (before !== mode && (entry.status === 'running' || entry.status === 'crashed')) {
+        await this.teardown(entry, true);
+        if (await this.setup(entry)) await this.start(entry);
+      }
+      return this.info(id)!;
+    });
+  }
+
+  // isolation: end -------------------------------------------------------------------------
 
   /** Every known plugin, in load order first, then the rest by id. */
   list(): PluginInfo[] {
