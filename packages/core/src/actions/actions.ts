@@ -64,9 +64,7 @@ export class ActionService {
   }
 
   /** The actions of running plugins, for the UI and the AI assistant's tools. */
-  list(
-    pluginIds: string[],
-  ): {
+  list(pluginIds: string[]): {
     plugin: string;
     name: string;
     title: string;
