@@ -7,5 +7,5 @@ import { defineDistribution } from '@webcasa/core';
  */
 export default defineDistribution({
   name: 'Web.Casa',
-  plugins: [],
+  plugins: ['@webcasa/plugin-files'],
 });

@@ -297,6 +297,7 @@ async function plugin(argv: string[], distribution: Distribution, io: CliIo): Pr
   const discovered = discoverPlugins({
     packages: distribution.plugins ?? [],
     fromDir: distribution.resolveFrom ?? process.cwd(),
+    dirs: distribution.panel?.pluginDirs ?? [],
     installedDir: join(dataDir, 'plugins'),
   });
   const db = await openDatabase(dataDir);

@@ -461,7 +461,8 @@ export class IsolatedPlugin {
     }
     if (answer.inline) {
       const bytes = NULL_BODY.has(answer.status) || request.method === 'HEAD' ? null : answer.inline;
-      return new Response(bytes, {
+      // The cast settles Node's and the DOM lib's differing Uint8Array buffer types.
+      return new Response(bytes as ConstructorParameters<typeof Response>[0], {
         status: answer.status,
         statusText: answer.statusText,
         headers: answer.headers,

@@ -1,0 +1,104 @@
+import type { TestSocket } from '@webcasa/plugin-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testHooks } from '../src/server.js';
+import { type Fixture, startFiles } from './helpers.js';
+
+let f: Fixture;
+const events: { type: string; payload: Record<string, unknown> }[] = [];
+beforeAll(async () => {
+  f = await startFiles({ terminalShell: '/bin/sh' });
+  f.t.panel.bus.on('files.terminal.*' as never, (e: { type: string; payload: Record<string, unknown> }) => {
+    events.push({ type: e.type, payload: e.payload });
+  });
+});
+afterAll(() => f.stop());
+
+/** Collect output until `pattern` appears (bounded by time). */
+async function waitFor(socket: TestSocket, pattern: RegExp, timeoutMs = 8000): Promise<string> {
+  let text = '';
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const m = JSON.parse(await socket.next(Math.max(1, end - Date.now())));
+    if (m.type === 'output') text += m.data;
+    if (m.type === 'exit') text += `\n[exit ${m.reason}]`;
+    if (pattern.test(text)) return text;
+  }
+  throw new Error(`no ${pattern} in ${JSON.stringify(text)}`);
+}
+
+describe('terminal', () => {
+  it('runs a command and reports its output, resize included', async () => {
+    const s = await f.t.client.ws('/ws/plugins/files/terminal?cols=100&rows=30');
+    const ready = JSON.parse(await s.next());
+    expect(ready).toMatchObject({ type: 'ready' });
+    s.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
+    s.send(JSON.stringify({ type: 'input', data: 'stty size; echo "h""i"\n' }));
+    const out = await waitFor(s, /\bhi\b/);
+    expect(out).toMatch(/40 120/);
+    s.send(JSON.stringify({ type: 'input', data: 'exit\n' }));
+    await waitFor(s, /\[exit shell exited\]/);
+    expect(await s.closed).toBe(1000);
+    const opened = events.find(
+      (e) => e.type === 'files.terminal.opened' && e.payload.sessionId === ready.sessionId,
+    );
+    const closed = events.find(
+      (e) => e.type === 'files.terminal.closed' && e.payload.sessionId === ready.sessionId,
+    );
+    expect(opened?.payload).toMatchObject({ user: 'admin', shell: '/bin/sh' });
+    expect(closed?.payload).toMatchObject({ user: 'admin', reason: 'shell exited' });
+  });
+
+  it('refuses non-admins', async () => {
+    const operator = await f.t.clientAs('operator');
+    const s = await operator.ws('/ws/plugins/files/terminal');
+    expect(JSON.parse(await s.next())).toMatchObject({ type: 'error' });
+    expect(await s.closed).toBe(4403);
+  });
+
+  it('answers bad messages without dying', async () => {
+    const s = await f.t.client.ws('/ws/plugins/files/terminal');
+    await s.next();
+    s.send('not json');
+    s.send(JSON.stringify({ type: 'resize', cols: -1, rows: 2 }));
+    const m = JSON.parse(await s.next());
+    expect(m).toMatchObject({ type: 'error', message: 'bad message' });
+    await s.close();
+  });
+
+  it('reaps idle sessions', async () => {
+    // The plugin checks every 30 s; drive the same check with a clock 31 minutes ahead.
+    const s = await f.t.client.ws('/ws/plugins/files/terminal');
+    const ready = JSON.parse(await s.next());
+    expect(testHooks.terminals?.reap(Date.now() + 29 * 60_000)).toBe(0);
+    expect(testHooks.terminals?.reap(Date.now() + 31 * 60_000)).toBe(1);
+    await waitFor(s, /\[exit idle timeout\]/);
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'files.terminal.closed' &&
+          e.payload.sessionId === ready.sessionId &&
+          e.payload.reason === 'idle timeout',
+      ),
+    ).toBe(true);
+  });
+
+  it('closes every session when the plugin is disabled', async () => {
+    const a = await f.t.client.ws('/ws/plugins/files/terminal');
+    const b = await f.t.client.ws('/ws/plugins/files/terminal');
+    const ids = [JSON.parse(await a.next()).sessionId, JSON.parse(await b.next()).sessionId];
+    expect((await f.t.client.post('/api/admin/plugins/files/disable')).status).toBe(200);
+    const codes = await Promise.all([a.closed, b.closed]);
+    for (const code of codes) expect([1000, 1001]).toContain(code);
+    for (const id of ids) {
+      expect(
+        events.some(
+          (e) =>
+            e.type === 'files.terminal.closed' &&
+            e.payload.sessionId === id &&
+            e.payload.reason === 'plugin stopped',
+        ),
+      ).toBe(true);
+    }
+    expect((await f.t.client.post('/api/admin/plugins/files/enable')).status).toBe(200);
+  });
+});
