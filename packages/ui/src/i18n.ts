@@ -53,6 +53,8 @@ export const uiMessages: Record<Locale, Messages> = {
     'ui.notifications': 'Notifications',
     'ui.dismiss': 'Dismiss',
     'ui.errorTitle': 'Something went wrong',
+    'ui.chartSummary': '{label}: latest {last}, highest {max}',
+    'ui.chartEmpty': 'No data yet',
   },
   'zh-CN': {
     'ui.cancel': '取消',
@@ -102,6 +104,8 @@ export const uiMessages: Record<Locale, Messages> = {
     'ui.notifications': '通知',
     'ui.dismiss': '关闭',
     'ui.errorTitle': '出错了',
+    'ui.chartSummary': '{label}：最新 {last}，最高 {max}',
+    'ui.chartEmpty': '暂无数据',
   },
 };
 

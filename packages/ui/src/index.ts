@@ -25,6 +25,13 @@ export {
   focusableIn,
 } from './components/Dialog.js';
 export { Icon, type IconNode, registerIcons, setIconLoader } from './components/Icon.js';
+export {
+  type ChartGeometry,
+  type ChartPoint,
+  chartGeometry,
+  LineChart,
+  type LineChartProps,
+} from './components/LineChart.js';
 export { type LogLine, LogViewer, type LogViewerProps } from './components/LogViewer.js';
 export { followRun, type RunFollower, RunProgress, type RunProgressProps } from './components/RunProgress.js';
 export { SchemaForm, type SchemaFormProps } from './components/SchemaForm.js';

@@ -27,6 +27,9 @@ export const SHELL_ICONS = [
   'activity',
   'graduation-cap',
   'wrench',
+  'bell',
+  'globe',
+  'list-checks',
 ];
 
 let cache;

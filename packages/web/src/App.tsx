@@ -24,6 +24,11 @@ const Setup = lazy(() => import('./pages/Setup.js'));
 const Dashboard = lazy(() => import('./pages/Dashboard.js'));
 const PluginPage = lazy(() => import('./pages/PluginPage.js'));
 const Plugins = lazy(() => import('./pages/Plugins.js'));
+const PluginDetail = lazy(() => import('./pages/plugin/PluginDetail.js'));
+const Runs = lazy(() => import('./pages/Runs.js'));
+const RunDetail = lazy(() => import('./pages/RunDetail.js'));
+const Sites = lazy(() => import('./pages/sites/Sites.js'));
+const SiteEdit = lazy(() => import('./pages/sites/SiteEdit.js'));
 const Users = lazy(() => import('./pages/Users.js'));
 const Tokens = lazy(() => import('./pages/Tokens.js'));
 const Audit = lazy(() => import('./pages/Audit.js'));
@@ -174,6 +179,12 @@ export function App() {
         <Route path="/" component={Dashboard} />
         <Route path="/p/:plugin/*rest" component={PluginPage} />
         <Route path="/admin/plugins" component={Plugins} />
+        <Route path="/admin/plugins/:id/:tab?" component={PluginDetail} />
+        <Route path="/runs" component={Runs} />
+        <Route path="/runs/:id" component={RunDetail} />
+        <Route path="/sites" component={Sites} />
+        <Route path="/sites/new" component={SiteEdit} />
+        <Route path="/sites/:id" component={SiteEdit} />
         <Route path="/admin/users" component={Users} />
         <Route path="/admin/audit" component={Audit} />
         <Route path="/account/tokens" component={Tokens} />

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Panel, startPanel } from '@webcasa/core';
+import { type Panel, type PanelOptions, startPanel } from '@webcasa/core';
 import { buildShell, type ShellBuild, webPluginConfig } from '@webcasa/web/build';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 export const e2eDir = join(import.meta.dirname, '..');
@@ -55,6 +55,13 @@ export function buildTestShell(outDir: string): Promise<ShellBuild> {
   });
 }
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The shell built by the global setup. */
+    shell: ShellBuild;
+  }
+}
+
 export interface TestPanel {
   panel: Panel;
   url: string;
@@ -63,8 +70,19 @@ export interface TestPanel {
   stop(): Promise<void>;
 }
 
+export interface TestPanelOptions {
+  /** Fixture folders to load (default: all four). */
+  plugins?: string[];
+  /** Default `warn`. */
+  logLevel?: string;
+  /** Environment the panel reads its settings from (`WEBCASA_CADDY*`); default: an empty one. */
+  env?: Record<string, string>;
+  /** Caddy connection timings (short in tests). */
+  sites?: PanelOptions['sites'];
+}
+
 /** A real panel on 127.0.0.1 with the fixture plugins, serving the built shell. */
-export async function startTestPanel(webRoot: string): Promise<TestPanel> {
+export async function startTestPanel(webRoot: string, options: TestPanelOptions = {}): Promise<TestPanel> {
   const dataDir = mkdtempSync(join(tmpdir(), 'webcasa-e2e-'));
   let token: string | undefined;
   const panel = await startPanel({
@@ -72,9 +90,12 @@ export async function startTestPanel(webRoot: string): Promise<TestPanel> {
     port: 0,
     host: '127.0.0.1',
     stdoutLogs: false,
-    logLevel: 'warn',
+    logLevel: options.logLevel ?? 'warn',
+    // Not the test runner's environment: Caddy stays off unless a test asks for it.
+    env: options.env ?? { WEBCASA_CADDY: 'off' },
+    sites: options.sites,
     webRoot,
-    pluginDirs: ['hello', 'crashy', 'runtime', 'stats'].map((d) => join(fixturesDir, d)),
+    pluginDirs: (options.plugins ?? ['hello', 'crashy', 'runtime', 'stats']).map((d) => join(fixturesDir, d)),
     onSetupToken: (t) => {
       token = t;
     },
@@ -96,4 +117,71 @@ export function freshDir(name: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+export const PASSWORD = 'a-long-password-1';
+
+/** Create the first administrator through the API (setup token), as the setup page does. */
+export async function setupAdmin(panel: TestPanel): Promise<string> {
+  const res = await fetch(`${panel.url}/api/auth/setup`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ setupToken: panel.setupToken(), username: 'admin', password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** A JSON API call with a bearer token; throws on an error answer. */
+export async function callApi<T>(
+  panel: TestPanel,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(panel.url + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Sign in through the sign-in page. */
+export async function signIn(
+  page: Page,
+  url: string,
+  username = 'admin',
+  password = PASSWORD,
+): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+}
+
+/** Poll `fn` until it returns a truthy value (bounded). */
+export async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const value = await fn();
+      if (value) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }

@@ -1,21 +1,39 @@
 import type {
+  AccessLogEntry,
+  ActionInfo,
   AdminPluginList,
   ApiToken,
+  ApplyResult,
   AuditEntry,
   AuditQuery,
+  CaddySettings,
+  CaddyStatus,
+  ConfigProfile,
   CoreSettings,
   CreatedToken,
+  DomainCertificate,
+  HistoryMetric,
   Info,
+  LogEntry,
+  LogFileInfo,
   LoginBody,
+  LogQuery,
   Me,
+  Message,
+  MessageQuery,
+  MetricsHistory,
+  MetricsSnapshot,
   PluginConfig,
   PluginInfo,
   PluginSummary,
   Role,
   Run,
+  RunArtifact,
   RunStatus,
   SessionAnswer,
   SetupBody,
+  Site,
+  SiteInput,
   User,
 } from './types.js';
 
@@ -61,7 +79,11 @@ export type Query = Record<string, string | number | boolean | null | undefined>
 
 export interface RequestOptions {
   query?: Query;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is (text, `FormData`), with `contentType` when given. */
+  raw?: BodyInit;
+  contentType?: string;
   signal?: AbortSignal;
   /**
    * Do not report a 401 to `onUnauthorized` (used for the first `me` call:
@@ -134,6 +156,21 @@ export interface Api extends RequestClient {
     disable(id: string, options?: { cascade?: boolean }): Promise<PluginInfo>;
     config(id: string): Promise<PluginConfig>;
     setConfig(id: string, patch: Record<string, unknown>): Promise<{ config: Record<string, unknown> }>;
+    /** Run the plugin in its own process (`process`) or in the panel's (panels with isolation). */
+    setIsolation(id: string, mode: 'process' | 'in-process'): Promise<PluginInfo>;
+    profiles(id: string): Promise<ConfigProfile[]>;
+    /** A copy of the current settings, or of `copyFrom`. */
+    createProfile(id: string, name: string, copyFrom?: string): Promise<ConfigProfile[]>;
+    activateProfile(id: string, name: string): Promise<{ config: Record<string, unknown> }>;
+    deleteProfile(id: string, name: string): Promise<void>;
+    /** URL of the settings as a TOML download (secrets masked). */
+    tomlUrl(id: string): string;
+    /** Replace the settings from TOML text; a 400 names the bad field. */
+    importToml(id: string, toml: string): Promise<{ config: Record<string, unknown> }>;
+  };
+  /** Actions of running plugins (`GET /api/actions`). */
+  actions: {
+    list(): Promise<ActionInfo[]>;
   };
   runs: {
     list(query?: { plugin?: string; status?: RunStatus; limit?: number; before?: string }): Promise<{
@@ -142,10 +179,70 @@ export interface Api extends RequestClient {
     }>;
     get(id: string): Promise<Run>;
     cancel(id: string): Promise<Run>;
+    /**
+     * Start a plugin's action as a run. With files, sent as multipart
+     * (`input` as JSON text, each file under its field name).
+     */
+    start(
+      body: { plugin: string; action: string; input?: Record<string, unknown> },
+      files?: { field: string; file: Blob; name?: string }[],
+    ): Promise<{ id: string; status: RunStatus }>;
+    artifacts(id: string): Promise<RunArtifact[]>;
     /** URL of the log download (`text` or `ndjson`). */
     logUrl(id: string, format?: 'text' | 'ndjson'): string;
     /** URL of the live `/ws/runs/:id` stream. */
     socketUrl(id: string): string;
+  };
+  /** Messages plugins sent (`ctx.notify`), newest first, with the unread count. */
+  messages: {
+    list(query?: MessageQuery): Promise<{ items: Message[]; unread: number; nextBefore: number | null }>;
+    read(id: number): Promise<void>;
+    readAll(): Promise<{ marked: number }>;
+    dismiss(id: number): Promise<void>;
+  };
+  /** A plugin's log (admins); `core` for the panel's own. */
+  logs: {
+    query(id: string, query?: LogQuery): Promise<{ lines: LogEntry[]; truncated: boolean }>;
+    files(id: string): Promise<LogFileInfo[]>;
+    downloadUrl(id: string, file: string): string;
+    /** Live lines over WebSocket (`level` and a substring `q`). */
+    socketUrl(id: string, query?: Pick<LogQuery, 'level' | 'q'>): string;
+  };
+  /** Per-plugin metrics (admins). */
+  metrics: {
+    snapshot(): Promise<MetricsSnapshot>;
+    history(query?: {
+      plugin?: string;
+      metric?: HistoryMetric;
+      from?: number;
+      to?: number;
+      points?: number;
+    }): Promise<MetricsHistory>;
+  };
+  /** Sites served by Caddy. */
+  sites: {
+    list(): Promise<Site[]>;
+    get(id: number): Promise<Site>;
+    create(input: SiteInput): Promise<Site>;
+    update(id: number, patch: Partial<SiteInput>): Promise<Site>;
+    remove(id: number): Promise<void>;
+    /** The generated Caddy routes of one site (secrets redacted). */
+    config(id: number): Promise<unknown>;
+    accessLog(
+      id: number,
+      lines?: number,
+    ): Promise<{ enabled: boolean; file: string; entries: AccessLogEntry[] }>;
+    accessLogSocketUrl(id: number): string;
+    certificates(id: number): Promise<DomainCertificate[]>;
+    caddy: {
+      status(): Promise<CaddyStatus>;
+      /** The whole generated Caddy JSON (secrets redacted). */
+      config(): Promise<unknown>;
+      reload(): Promise<ApplyResult>;
+      settings(): Promise<{ settings: CaddySettings; fromEnv: string[] }>;
+      updateSettings(patch: { [K in keyof CaddySettings]?: CaddySettings[K] | null }): Promise<CaddyStatus>;
+      rootCaUrl(): string;
+    };
   };
   /**
    * A client for a plugin's own routes under `/api/plugins/<id>/`, with the same
@@ -222,13 +319,14 @@ export function createApi(options: ApiOptions = {}): Api {
   async function request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    else if (opts.contentType) headers['Content-Type'] = opts.contentType;
     if (MUTATING.has(method) && csrf) headers['X-CSRF-Token'] = csrf;
     let response: Response;
     try {
       response = await doFetch(`${base}${withQuery(path, opts.query)}`, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.body === undefined ? opts.raw : JSON.stringify(opts.body),
         credentials: 'same-origin',
         signal: opts.signal,
       });
@@ -245,7 +343,8 @@ export function createApi(options: ApiOptions = {}): Api {
     }
     if (response.status === 204) return undefined as T;
     const type = response.headers.get('content-type') ?? '';
-    return (type.includes('json') ? await response.json() : await response.text()) as T;
+    // `application/json` and `…+json` are parsed; NDJSON and other text come back as text.
+    return (/\bjson\b/.test(type) ? await response.json() : await response.text()) as T;
   }
 
   function socketUrl(path: string): string {
@@ -267,6 +366,9 @@ export function createApi(options: ApiOptions = {}): Api {
 
   const root = client('');
   const enc = encodeURIComponent;
+  const adminPlugin = (id: string, rest = '') => `/api/admin/plugins/${enc(id)}${rest}`;
+  const logBase = (id: string) => (id === 'core' ? '/api/admin/logs' : adminPlugin(id, '/logs'));
+  const logQuery = (q: LogQuery = {}): Query => ({ ...q, regex: q.regex || undefined });
   const session = (answer: SessionAnswer) => {
     csrf = answer.csrfToken;
     return answer;
@@ -337,15 +439,82 @@ export function createApi(options: ApiOptions = {}): Api {
         request('POST', `/api/admin/plugins/${enc(id)}/disable`, {
           query: { cascade: opts?.cascade ? 'true' : undefined },
         }),
-      config: (id) => request('GET', `/api/admin/plugins/${enc(id)}/config`),
-      setConfig: (id, patch) => request('PUT', `/api/admin/plugins/${enc(id)}/config`, { body: patch }),
+      config: (id) => request('GET', adminPlugin(id, '/config')),
+      setConfig: (id, patch) => request('PUT', adminPlugin(id, '/config'), { body: patch }),
+      setIsolation: (id, mode) => request('POST', adminPlugin(id, '/isolation'), { body: { mode } }),
+      profiles: async (id) =>
+        (await request<{ profiles: ConfigProfile[] }>('GET', adminPlugin(id, '/profiles'))).profiles,
+      createProfile: async (id, name, copyFrom) =>
+        (
+          await request<{ profiles: ConfigProfile[] }>('POST', adminPlugin(id, '/profiles'), {
+            body: { name, copyFrom },
+          })
+        ).profiles,
+      activateProfile: (id, name) => request('POST', adminPlugin(id, `/profiles/${enc(name)}/activate`)),
+      deleteProfile: (id, name) => request('DELETE', adminPlugin(id, `/profiles/${enc(name)}`)),
+      tomlUrl: (id) => `${base}${adminPlugin(id, '/config.toml')}`,
+      importToml: (id, toml) =>
+        request('PUT', adminPlugin(id, '/config.toml'), { raw: toml, contentType: 'application/toml' }),
+    },
+    actions: {
+      list: async () => (await request<{ actions: ActionInfo[] }>('GET', '/api/actions')).actions,
     },
     runs: {
       list: (query) => request('GET', '/api/runs', { query }),
       get: (id) => request('GET', `/api/runs/${enc(id)}`),
       cancel: (id) => request('POST', `/api/runs/${enc(id)}/cancel`),
+      start: (body, files) => {
+        if (!files?.length) return request('POST', '/api/runs', { body });
+        const form = new FormData();
+        form.set('plugin', body.plugin);
+        form.set('action', body.action);
+        if (body.input) form.set('input', JSON.stringify(body.input));
+        for (const f of files) form.append(f.field, f.file, f.name ?? (f.file as File).name ?? 'file');
+        return request('POST', '/api/runs', { raw: form });
+      },
+      artifacts: async (id) =>
+        (await request<{ artifacts: RunArtifact[] }>('GET', `/api/runs/${enc(id)}/artifacts`)).artifacts,
       logUrl: (id, format = 'text') => `${base}/api/runs/${enc(id)}/log?format=${format}`,
       socketUrl: (id) => socketUrl(`/ws/runs/${enc(id)}`),
+    },
+    messages: {
+      list: (query) =>
+        request('GET', '/api/messages', { query: { ...query, unread: query?.unread ? 'true' : undefined } }),
+      read: (id) => request('POST', `/api/messages/${id}/read`),
+      readAll: () => request('POST', '/api/messages/read-all'),
+      dismiss: (id) => request('DELETE', `/api/messages/${id}`),
+    },
+    logs: {
+      query: (id, q) => request('GET', logBase(id), { query: logQuery(q) }),
+      files: async (id) => (await request<{ items: LogFileInfo[] }>('GET', `${logBase(id)}/files`)).items,
+      downloadUrl: (id, file) => `${base}${withQuery(`${logBase(id)}/download`, { file })}`,
+      socketUrl: (id, q) =>
+        socketUrl(withQuery(id === 'core' ? '/ws/admin/logs' : `/ws/admin/plugins/${enc(id)}/logs`, q)),
+    },
+    metrics: {
+      snapshot: () => request('GET', '/api/admin/metrics'),
+      history: (query) => request('GET', '/api/admin/metrics/history', { query }),
+    },
+    sites: {
+      list: async () => (await request<{ sites: Site[] }>('GET', '/api/sites')).sites,
+      get: (id) => request('GET', `/api/sites/${id}`),
+      create: (input) => request('POST', '/api/sites', { body: input }),
+      update: (id, patch) => request('PUT', `/api/sites/${id}`, { body: patch }),
+      remove: (id) => request('DELETE', `/api/sites/${id}`),
+      config: (id) => request('GET', `/api/sites/${id}/config`),
+      accessLog: (id, lines) => request('GET', `/api/sites/${id}/access-log`, { query: { lines } }),
+      accessLogSocketUrl: (id) => socketUrl(`/ws/sites/${id}/access-log`),
+      certificates: async (id) =>
+        (await request<{ certificates: DomainCertificate[] }>('GET', `/api/sites/${id}/certificates`))
+          .certificates,
+      caddy: {
+        status: () => request('GET', '/api/sites/caddy'),
+        config: () => request('GET', '/api/sites/caddy/config'),
+        reload: () => request('POST', '/api/sites/caddy/reload'),
+        settings: () => request('GET', '/api/sites/caddy/settings'),
+        updateSettings: (patch) => request('PUT', '/api/sites/caddy/settings', { body: patch }),
+        rootCaUrl: () => `${base}/api/sites/caddy/root-ca`,
+      },
     },
     plugin: (id) => client(`/api/plugins/${enc(id)}`),
   };

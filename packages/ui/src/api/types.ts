@@ -171,7 +171,19 @@ export interface ConfigProperty {
   [keyword: string]: unknown;
 }
 
-export type PluginStatus = 'running' | 'disabled' | 'error';
+/** `crashed`: an isolated plugin's process crashed too often and is no longer restarted. */
+export type PluginStatus = 'running' | 'disabled' | 'error' | 'crashed';
+
+/** The last crash of an isolated plugin's process. */
+export interface CrashInfo {
+  at: number;
+  /** e.g. `killed by SIGKILL`, `out of memory: …`. */
+  reason: string;
+  exitCode: number | null;
+  signal: string | null;
+  /** The process's last stderr lines. */
+  stderr: string[];
+}
 
 /** One plugin as `GET /api/admin/plugins` lists it. */
 export interface PluginInfo {
@@ -189,9 +201,23 @@ export interface PluginInfo {
   optionalDependencies: Record<string, string>;
   dependents: string[];
   permissions: string[];
-  isolation: 'in-process' | 'process';
+  /** Where the plugin runs: in the panel's process or in its own. */
+  isolation?: 'in-process' | 'process';
+  /** Process id of an isolated plugin's process (panels with isolation). */
+  pid?: number | null;
+  /** Restarts after crashes since it was last set up (isolated plugins). */
+  restarts?: number;
+  lastCrash?: CrashInfo | null;
+  /** Resident memory of the isolated process, in bytes. */
+  memoryRss?: number | null;
   timings: { setupMs: number | null; startMs: number | null };
-  manifest: { icon?: string; category?: string; config?: ConfigSchema; [key: string]: unknown };
+  manifest: {
+    icon?: string;
+    category?: string;
+    author?: string | { name: string; email?: string; url?: string };
+    config?: ConfigSchema;
+    [key: string]: unknown;
+  };
 }
 
 export interface PluginProblem {
@@ -210,6 +236,36 @@ export interface AdminPluginList {
 export interface PluginConfig {
   config: Record<string, unknown>;
   schema: ConfigSchema;
+  /** Name of the active profile. */
+  profile?: string;
+}
+
+/** A named set of a plugin's settings; one is active. */
+export interface ConfigProfile {
+  name: string;
+  active: boolean;
+}
+
+/** An action of a running plugin, as `GET /api/actions` lists it. */
+export interface ActionInfo {
+  plugin: string;
+  name: string;
+  title: string;
+  description: string;
+  /** Changes something (the UI confirms first). */
+  mutating: boolean;
+  /** JSON Schema of the input (an object). */
+  input: ConfigSchema;
+  /** The plugin implements it. */
+  available: boolean;
+}
+
+/** A file a run produced. */
+export interface RunArtifact {
+  name: string;
+  bytes: number;
+  /** Download URL (same origin). */
+  url: string;
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -241,6 +297,243 @@ export type RunMessage =
   | { type: 'status'; run: Run }
   | { type: 'progress'; progress: number; message: string | null };
 
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+
+/** A message a plugin sent with `ctx.notify`. Read state is shared by every user. */
+export interface Message {
+  id: number;
+  plugin: string;
+  title: string;
+  body: string | null;
+  priority: Priority;
+  /** A path in the panel, e.g. `/p/backup/jobs/3`. */
+  link: string | null;
+  createdAt: number;
+  readAt: number | null;
+}
+
+export interface MessageQuery {
+  minPriority?: Priority;
+  plugin?: string;
+  unread?: boolean;
+  limit?: number;
+  before?: number;
+}
+
+/** One log line: every field of the JSON line, `time` in epoch ms, `level` as a label. */
+export interface LogEntry {
+  time: number | null;
+  level: string | null;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface LogQuery {
+  /** 1–5000, default 200. */
+  lines?: number;
+  /** Minimum level. */
+  level?: LogLevel;
+  /** Epoch ms or ISO 8601. */
+  since?: number | string;
+  /** Case-insensitive substring of the raw line, or a regular expression with `regex`. */
+  q?: string;
+  regex?: boolean;
+}
+
+export interface LogFileInfo {
+  name: string;
+  bytes: number;
+  modifiedAt: number;
+}
+
+export interface LatencyPercentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+/** One plugin's metrics since the panel started. */
+export interface PluginMetrics {
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  latencyMs: LatencyPercentiles;
+  eventsEmitted: number;
+  eventsHandled: number;
+  handlerErrors: number;
+  runsStarted: number;
+  runsFailed: number;
+  setupMs: number | null;
+  startMs: number | null;
+}
+
+export interface MetricsSnapshot {
+  time: number;
+  since: number;
+  plugins: Record<string, PluginMetrics>;
+  core: Omit<PluginMetrics, 'setupMs' | 'startMs'> & {
+    uptimeMs: number;
+    memory: { rssBytes: number; heapUsedBytes: number };
+  };
+}
+
+export type HistoryMetric =
+  | 'requests'
+  | 'errors'
+  | 'clientErrors'
+  | 'latencyP50'
+  | 'latencyP90'
+  | 'latencyP99'
+  | 'eventsEmitted'
+  | 'eventsHandled'
+  | 'handlerErrors'
+  | 'runsStarted'
+  | 'runsFailed';
+
+export interface MetricsHistory {
+  from: number;
+  to: number;
+  stepMs: number;
+  metrics: HistoryMetric[];
+  series: { plugin: string; points: ({ time: number } & Partial<Record<HistoryMetric, number | null>>)[] }[];
+}
+
+export type SiteKind = 'reverse_proxy' | 'static' | 'redirect' | 'php';
+export type TlsMode = 'auto' | 'internal' | 'off' | 'custom';
+export type LoadBalancingPolicy = 'random' | 'round_robin' | 'least_conn' | 'first' | 'ip_hash' | 'uri_hash';
+export type SiteStatus = 'applied' | 'pending' | 'error' | 'disabled';
+
+export interface HealthCheck {
+  path: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  expectStatus?: number;
+}
+
+/** What creating a site takes (`POST /api/sites`); `PUT /api/sites/:id` takes any subset. */
+export interface SiteInput {
+  name?: string | null;
+  domains: string[];
+  kind: SiteKind;
+  enabled?: boolean;
+  tls?: TlsMode;
+  certificate?: { certPem: string; keyPem: string } | null;
+  upstreams?: string[];
+  loadBalancing?: LoadBalancingPolicy;
+  healthCheck?: HealthCheck | null;
+  websocket?: boolean;
+  upstreamHeaders?: Record<string, string>;
+  root?: string;
+  browse?: boolean;
+  spa?: boolean;
+  redirectTo?: string;
+  permanent?: boolean;
+  preservePath?: boolean;
+  phpFpm?: string;
+  headers?: Record<string, string>;
+  /** Leave `password` out on update to keep a user's stored one. */
+  basicAuth?: { username: string; password?: string }[];
+  allow?: string[];
+  deny?: string[];
+  compression?: boolean;
+  accessLog?: boolean;
+}
+
+/** An uploaded certificate as shown (never the key). */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  fingerprint256: string;
+}
+
+export interface Site extends Omit<SiteInput, 'certificate' | 'basicAuth' | 'name'> {
+  id: number;
+  name: string;
+  enabled: boolean;
+  tls: TlsMode;
+  certificate: CertificateInfo | null;
+  headers: Record<string, string>;
+  basicAuth: { username: string }[];
+  allow: string[];
+  deny: string[];
+  compression: boolean;
+  accessLog: boolean;
+  revision: number;
+  status: SiteStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  reason: string;
+  at: number;
+  durationMs: number;
+  sites: number;
+  error?: string;
+  rejected?: boolean;
+}
+
+/** `GET /api/sites/caddy`. */
+export interface CaddyStatus {
+  mode: 'managed' | 'external' | 'off';
+  modeSource: 'env' | 'settings' | 'default';
+  found: boolean;
+  binary: string | null;
+  version: string | null;
+  running: boolean;
+  pid: number | null;
+  admin: string | null;
+  httpPort: number;
+  httpsPort: number;
+  bind: string;
+  pending: boolean;
+  lastApply: ApplyResult | null;
+  lastRejection: { at: number; reason: string; message: string } | null;
+  message: string;
+  installHint: string | null;
+}
+
+/** Caddy connection settings stored from the UI (environment variables win). */
+export interface CaddySettings {
+  mode?: 'managed' | 'external' | 'off';
+  admin?: string;
+  httpPort?: number;
+  httpsPort?: number;
+  bind?: string;
+  binary?: string;
+}
+
+export interface DomainCertificate {
+  domain: string;
+  source: 'acme' | 'internal' | 'custom' | 'none';
+  present: boolean;
+  issuer: string | null;
+  notBefore: string | null;
+  notAfter: string | null;
+  daysLeft: number | null;
+  note?: string;
+}
+
+export interface AccessLogEntry {
+  time: string;
+  remoteIp: string | null;
+  method: string | null;
+  host: string | null;
+  uri: string | null;
+  proto: string | null;
+  status: number | null;
+  durationMs: number | null;
+  size: number | null;
+  userAgent: string | null;
+  user: string | null;
+}
+
 /** Messages of `/ws/events`. */
 export type PanelEvent =
   | { type: 'plugin.enabled' | 'plugin.disabled'; payload: { id: string } }
@@ -248,10 +541,13 @@ export type PanelEvent =
   | {
       type: 'panel.notification';
       payload: {
+        /** The stored message's id (panels with the message list). */
+        id?: number;
         title: string;
         body?: string;
-        priority?: 'low' | 'normal' | 'high' | 'urgent';
+        priority?: Priority;
         link?: string;
         plugin: string;
       };
+      time?: number;
     };

@@ -159,7 +159,8 @@ export function RunProgress(props: RunProgressProps): JSX.Element {
           <button
             type="button"
             class="wc-btn wc-btn-small"
-            onClick={() => void props.api.runs.cancel(props.runId)}
+            // A run that ended meanwhile answers 409; its final status arrives on the stream anyway.
+            onClick={() => void props.api.runs.cancel(props.runId).catch(() => undefined)}
           >
             {t('ui.cancelRun')}
           </button>

@@ -3,6 +3,7 @@ import { render } from 'solid-js/web';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataTable } from './DataTable.js';
 import { createConfirmService } from './Dialog.js';
+import { chartGeometry, LineChart } from './LineChart.js';
 import { LogViewer } from './LogViewer.js';
 import { SchemaForm } from './SchemaForm.js';
 import { createToaster, Toaster } from './Toast.js';
@@ -221,5 +222,44 @@ describe('toasts and logs', () => {
     expect(follow.checked).toBe(true);
     follow.click();
     expect(follow.checked).toBe(false);
+  });
+});
+
+describe('LineChart', () => {
+  it('scales a series, leaves gaps for missing samples and draws lone points as dots', () => {
+    const g = chartGeometry(
+      [
+        { x: 0, y: 0 },
+        { x: 1, y: 10 },
+        { x: 2, y: null },
+        { x: 3, y: 5 },
+        { x: 4, y: null },
+      ],
+      40,
+      10,
+    );
+    expect(g.line).toBe('M0 10L10 0');
+    expect(g.area).toBe('M0 10L0 10L10 0L10 10Z');
+    expect(g.dots).toEqual([{ x: 30, y: 5 }]);
+    expect([g.min, g.max, g.last]).toEqual([0, 10, 5]);
+    // An empty series has no last value.
+    expect(chartGeometry([{ x: 0, y: null }], 10, 10).last).toBeNull();
+  });
+
+  it('is one named image, with a placeholder when there is no data', async () => {
+    const [points, setPoints] = createSignal<{ x: number; y: number | null }[]>([]);
+    const root = mount(() => <LineChart label="Requests" points={points()} empty="Nothing yet" />);
+    expect(root.querySelector('svg')).toBeNull();
+    expect(root.textContent).toContain('Nothing yet');
+    setPoints([
+      { x: 1, y: 2 },
+      { x: 2, y: 8 },
+      { x: 3, y: 4 },
+    ]);
+    await flush();
+    const svg = root.querySelector('svg')!;
+    expect(svg.getAttribute('role')).toBe('img');
+    expect(svg.getAttribute('aria-label')).toBe('Requests: latest 4, highest 8');
+    expect(root.querySelector('.wc-chart-line')!.getAttribute('d')).toMatch(/^M0 [\d.]+L130 [\d.]+L260 /);
   });
 });

@@ -10,7 +10,9 @@ import {
   Suspense,
 } from 'solid-js';
 import { Dynamic } from 'solid-js/web';
+import { operatorMessages } from '../messages/operator.js';
 import { lazyOf } from '../state/lazy.js';
+import { createMessageCenter } from '../state/messages.js';
 import { connectEvents, createPluginRegistry } from '../state/plugins.js';
 import { RegistryContext } from '../state/registry-context.js';
 import { TopBar } from './TopBar.js';
@@ -29,11 +31,16 @@ export default function Layout(props: ParentProps) {
   const shell = useShell();
   const toast = useToast();
   const location = useLocation();
+  // The signed-in pages' own strings load with this chunk, not with the sign-in page.
+  shell.i18n.addMessages('en', operatorMessages.en);
+  shell.i18n.addMessages('zh-CN', operatorMessages['zh-CN']);
   const registry = createPluginRegistry(api);
+  const messages = createMessageCenter(api);
   const [navOpen, setNavOpen] = createSignal(false);
   const isAdmin = () => shell.me()?.user.role === 'admin';
 
   void registry.refresh().catch(() => undefined);
+  void messages.refresh();
   const events = connectEvents(
     api.socketUrl('/ws/events'),
     (event) => {
@@ -50,15 +57,23 @@ export default function Layout(props: ParentProps) {
           });
         }
       } else if (event.type === 'panel.notification') {
+        // Every message counts on the bell; high and urgent ones also interrupt with a toast.
+        messages.received(event);
         const p = event.payload;
-        toast({
-          title: p.title,
-          body: p.body,
-          kind: p.priority === 'urgent' || p.priority === 'high' ? 'warning' : 'info',
-        });
+        if (p.priority === 'urgent' || p.priority === 'high') {
+          toast({
+            title: p.title,
+            body: p.body,
+            kind: 'warning',
+            timeout: p.priority === 'urgent' ? 0 : 8000,
+          });
+        }
       }
     },
-    () => void registry.refresh().catch(() => undefined),
+    () => {
+      void registry.refresh().catch(() => undefined);
+      void messages.refresh();
+    },
   );
   onCleanup(() => events.close());
   // Close the mobile menu after navigating.
@@ -71,6 +86,8 @@ export default function Layout(props: ParentProps) {
   const admin = (): CoreLink[] =>
     [
       { href: '/admin/plugins', label: t('nav.plugins'), icon: 'puzzle', admin: true },
+      { href: '/sites', label: t('nav.sites'), icon: 'globe' },
+      { href: '/runs', label: t('nav.runs'), icon: 'list-checks' },
       { href: '/admin/users', label: t('nav.users'), icon: 'users', admin: true },
       { href: '/account/tokens', label: t('nav.tokens'), icon: 'key-round' },
       { href: '/admin/audit', label: t('nav.audit'), icon: 'scroll-text', admin: true },
@@ -95,7 +112,7 @@ export default function Layout(props: ParentProps) {
         {t('app.skip')}
       </a>
       <div class="shell" classList={{ 'nav-open': navOpen() }}>
-        <TopBar onToggleNav={() => setNavOpen(!navOpen())} navOpen={navOpen()} />
+        <TopBar onToggleNav={() => setNavOpen(!navOpen())} navOpen={navOpen()} messages={messages} />
         <nav class="sidebar" id="sidebar" aria-label={t('nav.main')}>
           <ul class="nav-list">
             <For each={core()}>{(link) => <NavLink {...link} />}</For>

@@ -2,10 +2,12 @@ import { A, useNavigate } from '@solidjs/router';
 import { Icon, type Locale, useI18n, useMode, useShell, useTheme } from '@webcasa/ui';
 import { createSignal, createUniqueId, For, onCleanup, Show } from 'solid-js';
 import { LOCALES } from '../i18n.js';
+import type { MessageCenter } from '../state/messages.js';
 import { useSession } from '../state/session.js';
+import { MessagesBell } from './Messages.js';
 
 /** Panel name, the global switches (mode, language, theme) and the account menu. */
-export function TopBar(props: { onToggleNav: () => void; navOpen: boolean }) {
+export function TopBar(props: { onToggleNav: () => void; navOpen: boolean; messages: MessageCenter }) {
   const { t, locale, setLocale } = useI18n();
   const mode = useMode();
   const theme = useTheme();
@@ -75,6 +77,7 @@ export function TopBar(props: { onToggleNav: () => void; navOpen: boolean }) {
         >
           <Icon name={theme.theme() === 'dark' ? 'moon' : 'sun'} />
         </button>
+        <MessagesBell center={props.messages} />
         <Show when={shell.me()}>{(me) => <UserMenu name={me().user.username} role={me().user.role} />}</Show>
       </div>
     </header>

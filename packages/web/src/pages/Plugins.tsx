@@ -1,5 +1,5 @@
+import { A } from '@solidjs/router';
 import {
-  ApiError,
   type Column,
   DataTable,
   EmptyState,
@@ -8,91 +8,26 @@ import {
   Loading,
   type PluginInfo,
   useApi,
-  useConfirm,
   useI18n,
   useMode,
-  useToast,
 } from '@webcasa/ui';
-import { createResource, createSignal, For, Show } from 'solid-js';
-import { useRegistry } from '../state/registry-context.js';
+import { createResource, For, Show } from 'solid-js';
 import { DependencyGraph } from './DependencyGraph.js';
+import { usePluginToggle } from './plugin/toggle.js';
 
 /** Every plugin with status, version, errors and enable/disable, and the dependency graph. */
 export default function Plugins() {
   const api = useApi();
   const i18n = useI18n();
   const { t } = i18n;
-  const confirm = useConfirm();
-  const toast = useToast();
   const mode = useMode();
-  const registry = useRegistry();
-  const [busy, setBusy] = createSignal<string | null>(null);
   const [data, { refetch, mutate }] = createResource(() => api.plugins.adminList());
   document.title = `${t('plugins.title')} · Web.Casa`;
 
-  const apply = (info: PluginInfo) => {
+  const { busy, setEnabled } = usePluginToggle((info) => {
     mutate((d) => d && { ...d, plugins: d.plugins.map((p) => (p.id === info.id ? info : p)) });
-  };
-
-  const setEnabled = async (p: PluginInfo, enable: boolean) => {
-    if (!enable) {
-      const ok = await confirm({
-        title: t('plugins.confirmDisable', { name: p.name }),
-        body: t('plugins.confirmDisableBody'),
-        confirmLabel: t('plugins.disable'),
-        danger: true,
-      });
-      if (!ok) return;
-    }
-    setBusy(p.id);
-    try {
-      let info: PluginInfo;
-      try {
-        info = enable ? await api.plugins.enable(p.id) : await api.plugins.disable(p.id);
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        const related = (error.details?.dependents ?? error.details?.dependencies) as string[] | undefined;
-        const cascadable =
-          error.code === 'WEBCASA_PLUGIN_HAS_DEPENDENTS' ||
-          error.code === 'WEBCASA_PLUGIN_DEPENDENCY_DISABLED';
-        if (!cascadable || !related) throw error;
-        const ok = await confirm({
-          title: t(enable ? 'plugins.confirmEnableDeps' : 'plugins.confirmCascade', {
-            name: p.name,
-            list: related.join(', '),
-          }),
-          danger: !enable,
-          always: true,
-        });
-        if (!ok) return;
-        info = enable
-          ? await api.plugins.enable(p.id, { cascade: true })
-          : await api.plugins.disable(p.id, { cascade: true });
-      }
-      apply(info);
-      if (info.status === 'error') {
-        toast({
-          kind: 'error',
-          title: t('plugins.failed', { name: info.name, message: info.error?.message ?? '' }),
-        });
-      } else {
-        toast({
-          kind: 'success',
-          title: t(enable ? 'plugins.enabled' : 'plugins.disabled', { name: info.name }),
-        });
-      }
-      // This tab updates at once; others follow the panel's push on /ws/events.
-      void registry.refresh().catch(() => undefined);
-      void refetch();
-    } catch (error) {
-      toast({
-        kind: 'error',
-        title: t('plugins.failed', { name: p.name, message: (error as Error).message }),
-      });
-    } finally {
-      setBusy(null);
-    }
-  };
+    void refetch();
+  });
 
   const columns = (): Column<PluginInfo>[] => [
     {
@@ -104,7 +39,10 @@ export default function Plugins() {
         <div class="plugin-cell">
           <Icon name={p.manifest.icon ?? 'puzzle'} />
           <div>
-            <strong>{p.name}</strong> <code class="wc-muted">{p.id}</code>
+            <A href={`/admin/plugins/${p.id}`} class="plugin-link" data-testid={`plugin-link-${p.id}`}>
+              <strong>{p.name}</strong>
+            </A>{' '}
+            <code class="wc-muted">{p.id}</code>
             <div class="wc-muted small">{p.description}</div>
             <Show when={p.error}>
               {(e) => (
@@ -142,7 +80,7 @@ export default function Plugins() {
       align: 'end',
       render: (p) => (
         <Show
-          when={p.enabled && p.status !== 'error'}
+          when={p.enabled && p.status !== 'error' && p.status !== 'crashed'}
           fallback={
             <button
               type="button"

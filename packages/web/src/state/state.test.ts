@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../messages/en.js';
+import { operatorMessages } from '../messages/operator.js';
 import { zhCN } from '../messages/zh-CN.js';
 import { layoutGraph } from './graph.js';
 import { matchPath, pickRoute } from './match.js';
@@ -10,6 +11,13 @@ describe('translations', () => {
     expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
     const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
     for (const key of Object.keys(en)) expect(params(zhCN[key]!), key).toEqual(params(en[key]!));
+  });
+  it('the operator pages’ catalog too, without clashing with the main one', () => {
+    const { en: oen, 'zh-CN': ozh } = operatorMessages;
+    expect(Object.keys(ozh).sort()).toEqual(Object.keys(oen).sort());
+    const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(oen)) expect(params(ozh[key]!), key).toEqual(params(oen[key]!));
+    expect(Object.keys(oen).filter((k) => k in en)).toEqual([]);
   });
 });
 
