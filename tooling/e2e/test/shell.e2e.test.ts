@@ -1,16 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildRuntimeFixture,
-  buildTestShell,
-  freshDir,
-  launchChromium,
-  screenshotsDir,
-  startTestPanel,
-  type TestPanel,
-} from '../src/harness.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium, screenshotsDir, startTestPanel, type TestPanel } from '../src/harness.js';
 
 // The flow, in one browser tab against one real panel: first-run setup → the
 // sidebar shows the installed plugins → a plugin page → disable it on the Plugins page
@@ -21,7 +13,7 @@ let panel: TestPanel;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let shell: Awaited<ReturnType<typeof buildTestShell>>;
+const shell = inject('shell');
 const pageErrors: string[] = [];
 const cspViolations: string[] = [];
 const PASSWORD = 'a-long-password-1';
@@ -59,8 +51,6 @@ async function api<T>(method: string, path: string, body?: unknown, token?: stri
 
 beforeAll(async () => {
   mkdirSync(screenshotsDir, { recursive: true });
-  await buildRuntimeFixture();
-  shell = await buildTestShell(freshDir('web'));
   panel = await startTestPanel(shell.outDir);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
