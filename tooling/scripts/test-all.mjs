@@ -22,6 +22,16 @@ for (const group of groups) {
 // Stale reports from an earlier run must not be counted.
 for (const p of packages) rmSync(join(p.dir, 'test-results', 'vitest.json'), { force: true });
 
+// Some tests install plugins the way users do, from built packages (the SDK's dist).
+const built = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=./packages/*'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (built.status !== 0) {
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+}
+
 const extra = process.argv.slice(2);
 const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra], {
   cwd: root,

@@ -20,6 +20,7 @@ import {
   createMetricsSampler,
 } from './metrics/index.js';
 import { discoverPlugins } from './plugins/discovery.js';
+import { createManagerHost, PluginInstaller } from './plugins/installer/index.js';
 import { PluginManager, type PluginSource } from './plugins/manager.js';
 import { RunManager, registerRunSocket } from './runs/index.js';
 import { PluginConfigService } from './settings/plugin-config.js';
@@ -196,6 +197,21 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
   );
 
   managerRef = manager;
+  const installer = new PluginInstaller({
+    dataDir,
+    host: createManagerHost(manager, PLUGIN_API_VERSION),
+    settings,
+    sqlite: db.shared.db,
+    env: options.env ?? process.env,
+    logger: log,
+  });
+  // Finish or undo an install/update/uninstall a crash interrupted, before discovery reads the packages.
+  const recovered = await installer.recover();
+  if (recovered.length > 0) {
+    await runs.start('core', 'Recovered plugin operations', async (run) => {
+      for (const line of recovered) run.log(line);
+    });
+  }
   knownPlugin = (id) => manager.manifestOf(id) !== undefined;
   const stopLogSocket = registerLogSocket(hub, {
     logsDir: join(dataDir, 'logs'),
@@ -207,6 +223,7 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
     dataDir,
     logsDir: join(dataDir, 'logs'),
     metrics,
+    installer,
     actions,
     messages,
     startedAt,

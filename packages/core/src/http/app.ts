@@ -13,6 +13,7 @@ import { forbidden, HttpError, notFound, WebcasaError } from '../errors.js';
 import { registerLogRoutes } from '../logging/routes.js';
 import { type MessageService, registerMessageRoutes } from '../messages/index.js';
 import { type MetricsRegistry, pluginRequestMetrics, registerMetricsRoutes } from '../metrics/index.js';
+import { type PluginInstaller, registerInstallerRoutes } from '../plugins/installer/index.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { RunManager } from '../runs/index.js';
 import { registerRunRoutes } from '../runs/index.js';
@@ -50,6 +51,7 @@ export interface AppDeps {
   /** `<dataDir>/logs`, read by the log API. */
   logsDir: string;
   metrics: MetricsRegistry;
+  installer?: PluginInstaller;
   dataDir: string;
   actions: ActionService;
   messages: MessageService;
@@ -144,6 +146,14 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
   registerTokenRoutes(app, registry, { auth: deps.auth });
   registerAuditRoutes(app, registry, { db: deps.db });
   registerSettingsRoutes(app, registry, { settings: deps.settings });
+  // Before the plugin routes: `/api/admin/plugins/search` must not be read as a plugin id.
+  if (deps.installer) {
+    registerInstallerRoutes(app, registry, {
+      installer: deps.installer,
+      runs: deps.runs,
+      settings: deps.settings,
+    });
+  }
   registerPluginRoutes(app, registry, { manager: deps.manager, config: deps.config });
   registerRunRoutes(app, registry, { runs: deps.runs });
   registerActionRoutes(app, registry, {

@@ -460,6 +460,145 @@ export class PluginManager {
       return this.info(id)!;
     });
   }
+  /**
+   * Add plugins at run time (installed from npm): resolve, set up and start
+   * them live. A plugin that does not end up running is torn down and
+   * forgotten, and the first failure is thrown (the installer then removes
+   * its package).
+   */
+  addSources(sources: PluginSource[]): Promise<void> {
+    return this.exclusive(async () => {
+      const fresh = sources.filter((s) => !this.entries.has(s.id));
+      for (const source of fresh) {
+        this.entries.set(source.id, {
+          source,
+          status: 'error',
+          enabled: true,
+          error: null,
+          timings: { setupMs: null, startMs: null },
+        });
+      }
+      // Resolve against every known plugin, so dependencies already running count.
+      const all = [...this.entries.values()].map((e) => e.source);
+      const disabled = new Set([...this.entries.values()].filter((e) => !e.enabled).map((e) => e.source.id));
+      const resolved = resolvePlugins(all, { apiVersion: this.options.apiVersion, disabled });
+      const ids = new Set(fresh.map((s) => s.id));
+      for (const skipped of resolved.skipped) {
+        const entry = this.entries.get(skipped.id);
+        if (ids.has(skipped.id) && entry?.source === skipped.candidate)
+          this.markError(entry, skipped.code, skipped.message);
+      }
+      for (const source of resolved.order.filter((s) => ids.has(s.id))) {
+        const entry = this.entries.get(source.id)!;
+        const failed = this.failedDependency(entry.source.manifest);
+        if (failed) {
+          this.markError(
+            entry,
+            'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+            `plugin ${source.id} needs ${failed}, which is not running`,
+          );
+          continue;
+        }
+        if (await this.setup(entry)) await this.start(entry);
+      }
+      let failure: PluginError | undefined;
+      for (const source of fresh) {
+        const entry = this.entries.get(source.id)!;
+        if (entry.status === 'running') {
+          await this.persistEnabled(source.id, true);
+          this.deps.bus.emit('plugin.enabled', { id: source.id });
+          continue;
+        }
+        failure ??= new PluginError(
+          entry.error?.code ?? 'WEBCASA_PLUGIN_SETUP_FAILED',
+          source.id,
+          entry.error?.message ?? `plugin ${source.id} did not start`,
+        );
+        await this.teardown(entry, false);
+        this.entries.delete(source.id);
+        this.revision++;
+      }
+      if (failure) throw failure;
+    });
+  }
+
+  /**
+   * Swap a plugin's code (an update): stop it, set up and start `source`. If
+   * the new one fails setup, its migrations or start, the old source is set up
+   * again and keeps running, and the new one's error is thrown.
+   */
+  replaceSource(id: string, source: PluginSource): Promise<void> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) throw notFound(`no plugin with id "${id}"`);
+      const old = entry.source;
+      if (entry.status === 'running' || entry.status === 'crashed') await this.teardown(entry, true);
+      entry.isolated = undefined;
+      entry.source = source;
+      if (await this.setup(entry)) await this.start(entry);
+      if (entry.status === 'running') {
+        this.deps.bus.emit('plugin.enabled', { id });
+        return;
+      }
+      const error = new PluginError(
+        entry.error?.code ?? 'WEBCASA_PLUGIN_SETUP_FAILED',
+        id,
+        entry.error?.message ?? `plugin ${id} did not start`,
+      );
+      entry.source = old;
+      if (await this.setup(entry)) await this.start(entry);
+      throw error;
+    });
+  }
+
+  /**
+   * Forget a plugin (uninstall): stop it, call its `uninstall` hook, drop its
+   * plugin_state row. Refused while enabled plugins depend on it, unless
+   * `cascade` (they are stopped and marked failed: their dependency is gone).
+   */
+  remove(id: string, options: { cascade?: boolean } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      const entry = this.entries.get(id);
+      if (!entry) return;
+      const dependents = this.runningDependents(id);
+      if (dependents.length > 0 && !options.cascade) {
+        throw new PluginError(
+          'WEBCASA_PLUGIN_HAS_DEPENDENTS',
+          id,
+          `plugin ${id} is needed by ${dependents.join(', ')}; uninstall them first or ask for cascade`,
+          { dependents },
+        );
+      }
+      for (const dep of this.running.filter((r) => dependents.includes(r)).reverse()) {
+        const e = this.entries.get(dep)!;
+        await this.teardown(e, true);
+        this.markError(
+          e,
+          'WEBCASA_PLUGIN_DEPENDENCY_FAILED',
+          `plugin ${dep} needs ${id}, which was uninstalled`,
+        );
+      }
+      const instance = entry.instance; // teardown clears it; the hook runs after stop
+      if (entry.status === 'running' || entry.status === 'crashed') await this.teardown(entry, true);
+      try {
+        await withTimeout(
+          instance?.uninstall?.(),
+          this.options.stopTimeoutMs ?? 5_000,
+          `plugin ${id}: uninstall`,
+        );
+      } catch (error) {
+        this.options.logger.warn(
+          { plugin: id },
+          `plugin ${id}: uninstall hook failed (${errorMessage(error)})`,
+        );
+      }
+      this.entries.delete(id);
+      this.problems = this.problems.filter((p) => p.id !== id);
+      await this.options.coreDb.deleteFrom('plugin_state').where('id', '=', id).execute();
+      this.revision++;
+      this.deps.bus.emit('plugin.disabled', { id });
+    });
+  }
 
   /** The plugins to enable for `id`, dependencies first. */
   private enableChain(id: string, cascade: boolean): string[] {

@@ -1,0 +1,5 @@
+import { defineWebPlugin } from '@webcasa/plugin-sdk';
+
+export default defineWebPlugin({
+  routes: [{ path: '/', component: () => import('./Page.js') }],
+});
