@@ -7,5 +7,5 @@ import { defineDistribution } from '@webcasa/core';
  */
 export default defineDistribution({
   name: 'Web.Casa',
-  plugins: ['@webcasa/plugin-files'],
+  plugins: ['@webcasa/plugin-files', '@webcasa/plugin-monitor'],
 });

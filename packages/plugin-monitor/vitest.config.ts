@@ -1,0 +1,3 @@
+import { definePackageConfig } from '../../tooling/vitest/preset.ts';
+
+export default definePackageConfig();
