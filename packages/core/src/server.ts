@@ -6,6 +6,7 @@ import { createEventBus, type EventBus } from '@webcasa/event-bus';
 import { type Manifest, PLUGIN_API_VERSION, parseManifest, type ServerPlugin } from '@webcasa/plugin-sdk';
 import { ActionService } from './actions/index.js';
 import { type AuthService, createAuthService } from './auth/index.js';
+import { type AttributedAuditEntry, recordPluginAudit } from './auth/plugin-audit.js';
 import { openDatabase, type PanelDatabase } from './db/database.js';
 import { createApp } from './http/app.js';
 import { readCoreSettings } from './http/routes/settings.js';
@@ -180,6 +181,8 @@ export async function startPanel(options: PanelOptions): Promise<Panel> {
         ...sites.api,
         setting: async (key) =>
           (await readCoreSettings(settings))[key as keyof Awaited<ReturnType<typeof readCoreSettings>>],
+        // Unattributed here; each plugin's context binds its own id (bindAudit).
+        audit: (entry) => recordPluginAudit(db.core, entry as AttributedAuditEntry),
       },
       notify: async (plugin, message) => {
         await messages.push(plugin, message);

@@ -89,6 +89,7 @@ export function fakeCore(): CoreApi {
   return {
     info: async () => ({ version: 'test', pluginApiVersion: '1.0.0' }),
     setting: async () => null,
+    audit: async () => {},
     hosts: {
       list: async () => sites,
       get: async (id: number) => sites.find((s) => s.id === id),

@@ -157,6 +157,27 @@ export interface CoreApi extends SitesCoreApi {
   info(): Promise<{ version: string; pluginApiVersion: string }>;
   /** Read a global panel setting (not another plugin's). */
   setting(key: string): Promise<unknown>;
+  /**
+   * Write an entry into the panel's audit log, attributed to this plugin, for
+   * what happens outside an HTTP request the core already records (a terminal
+   * session opened or closed, a scheduled job deleting data). Shown on the
+   * Audit page as method `EVENT` with path `/plugins/<id>/<action>`.
+   */
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/** One audit log entry written by a plugin (`ctx.core.audit`). */
+export interface AuditEntry {
+  /** What happened, dotted, e.g. `terminal.opened` (max 200 characters). */
+  action: string;
+  /** Who did it, if a user did. */
+  user?: { id: number; username: string } | null;
+  /** The client address, if known. */
+  ip?: string | null;
+  /** Outcome as an HTTP-like status (default 200). */
+  status?: number;
+  /** Small, non-secret details (stored as JSON, max 4 KB). */
+  detail?: Record<string, unknown>;
 }
 
 /** Augment this interface to type what `use('<id>')` returns. */

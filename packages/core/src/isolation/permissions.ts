@@ -1,4 +1,5 @@
 import type { CoreApi, Manifest, PluginPermission } from '@webcasa/plugin-sdk';
+import { bindAudit } from '../auth/plugin-audit.js';
 import { HttpError, PluginError } from '../errors.js';
 
 /**
@@ -17,6 +18,7 @@ import { HttpError, PluginError } from '../errors.js';
 export const CORE_PERMISSIONS: Readonly<Record<string, PluginPermission | null>> = {
   info: null,
   setting: null,
+  audit: null,
   'hosts.list': null,
   'hosts.get': null,
   'caddy.status': null,
@@ -135,5 +137,11 @@ export function resolveCoreCall(
     );
   }
   const fn = target as (...args: unknown[]) => unknown;
+  // The audit entry is attributed by the panel, whatever the child sends.
+  if (path.length === 1 && path[0] === 'audit') {
+    return bindAudit((entry) => fn.call(owner, entry) as Promise<void>, manifest.id) as (
+      ...args: unknown[]
+    ) => unknown;
+  }
   return (...args) => fn.apply(owner, args);
 }

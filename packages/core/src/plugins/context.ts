@@ -15,6 +15,7 @@ import type {
   RequestUser,
 } from '@webcasa/plugin-sdk';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { bindAudit } from '../auth/plugin-audit.js';
 import type { PanelDatabase } from '../db/database.js';
 import { forbidden, PluginError, unauthorized } from '../errors.js';
 import { roleAtLeast } from '../http/access.js';
@@ -251,7 +252,8 @@ export function createPluginContext(
  * The CoreAPI as one plugin sees it: changing sites or reloading Caddy needs
  * the `hosts` permission in its manifest; reading does not.
  */
-function guardCore(core: CoreApi, manifest: Manifest): CoreApi {
+function guardCore(host: CoreApi, manifest: Manifest): CoreApi {
+  const core: CoreApi = { ...host, audit: bindAudit(host.audit, manifest.id) };
   if (manifest.permissions.includes('hosts')) return core;
   const refuse = (what: string) => async (): Promise<never> => {
     throw new PluginError(

@@ -29,7 +29,8 @@ const queryTime = z.string().transform((value, ctx) => {
   return time;
 });
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+// EVENT: entries plugins write through `ctx.core.audit` (not HTTP requests).
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'EVENT'] as const;
 
 const auditQuery = z.object({
   user: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
