@@ -1,4 +1,4 @@
-import { defineServerPlugin, type PluginContext } from '@webcasa/plugin-sdk';
+import { defineServerPlugin, PLUGIN_API_VERSION, type PluginContext } from '@webcasa/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually, type Harness, PASSWORD, startHarness } from './helpers.js';
@@ -359,7 +359,11 @@ describe('health', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ready', database: 'ok', plugins: { running: 2 } });
     const info = await h.call('GET', '/api/admin/info');
-    expect(info.body).toMatchObject({ pluginApiVersion: '1.0.0', node: process.version, pid: process.pid });
+    expect(info.body).toMatchObject({
+      pluginApiVersion: PLUGIN_API_VERSION,
+      node: process.version,
+      pid: process.pid,
+    });
     expect(info.body.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
 });
