@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CoreDatabase, MetricSamplesTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 import type { CoreEnv } from '../http/env.js';
+import { queryInt, queryTime } from '../http/query.js';
 import { defineRoute, type RouteRegistry } from '../http/route.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
 import type { MetricsRegistry } from './registry.js';
@@ -35,27 +36,6 @@ export const HISTORY_METRICS = Object.keys(HISTORY_COLUMNS) as HistoryMetric[];
 const DEFAULT_RANGE_MS = 24 * 60 * MINUTE_MS;
 const DEFAULT_POINTS = 360;
 const MAX_POINTS = 1440;
-
-function queryInt(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-}
-
-/** Epoch milliseconds or an ISO 8601 date. */
-const queryTime = z.string().transform((value, ctx) => {
-  const time = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(time)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be epoch milliseconds or an ISO date like 2025-01-31T12:00:00Z',
-    });
-    return z.NEVER;
-  }
-  return time;
-});
 
 const historyQuery = z.object({
   plugin: z.string().regex(PLUGIN_ID_PATTERN, 'must be a plugin id, or core').optional(),

@@ -5,29 +5,8 @@ import { z } from 'zod';
 import { assertScope } from '../../auth/middleware.js';
 import type { CoreDatabase } from '../../db/schema.js';
 import type { CoreEnv } from '../env.js';
+import { queryInt, queryTime } from '../query.js';
 import { defineRoute, type RouteRegistry } from '../route.js';
-
-/** A query-string integer within bounds. */
-function queryInt(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-}
-
-/** Epoch milliseconds or an ISO 8601 date. */
-const queryTime = z.string().transform((value, ctx) => {
-  const time = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(time)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be epoch milliseconds or an ISO date like 2025-01-31T12:00:00Z',
-    });
-    return z.NEVER;
-  }
-  return time;
-});
 
 // EVENT: entries plugins write through `ctx.core.audit` (not HTTP requests).
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'EVENT'] as const;
