@@ -34,6 +34,8 @@ export interface FixtureOptions {
   /** npm dependencies (installed with the plugin, production only). */
   npmDependencies?: Record<string, string>;
   engine?: string;
+  /** Setup writes `<ctx.dataDir>/state.json` (a file uninstall must remove, unless keep-data). */
+  writesDataFile?: boolean;
 }
 
 /** Write a small plugin package (plain ESM, no build) to a fresh temp folder. */
@@ -80,6 +82,7 @@ export default defineServerPlugin({
   async setup(ctx) {
     ${options.setupThrows ? `throw new Error('setup of ${options.version} refuses');` : ''}
     ${options.setupDelayMs ? `await new Promise((r) => setTimeout(r, ${options.setupDelayMs}));` : ''}
+    ${options.writesDataFile ? "(await import('node:fs')).writeFileSync(ctx.dataDir + '/state.json', '{}');" : ''}
     await ctx.migrate({
       '001_checks': {
         async up(db) {

@@ -80,7 +80,9 @@ describe('ctx.core.audit', () => {
     await expect(ctxRef!.core.audit({ action: '' })).rejects.toMatchObject({ field: 'action' });
     await expect(ctxRef!.core.audit({ action: 'a b' })).rejects.toMatchObject({ field: 'action' });
     await expect(ctxRef!.core.audit({ action: 'ok', status: 42 })).rejects.toMatchObject({ field: 'status' });
-    await expect(ctxRef!.core.audit({ action: 'ok', detail: { blob: 'x'.repeat(5000) } })).rejects.toMatchObject({
+    await expect(
+      ctxRef!.core.audit({ action: 'ok', detail: { blob: 'x'.repeat(5000) } }),
+    ).rejects.toMatchObject({
       field: 'detail',
     });
     expect((await auditItems()).length).toBe(before);

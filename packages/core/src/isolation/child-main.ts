@@ -20,7 +20,7 @@ import {
   parseVersions,
   SUPPORTED_PROTOCOLS,
 } from './handshake.js';
-import { type ChildPeer, type HttpResponseHead, serviceMethods } from './protocol.js';
+import { type ChildPeer, type HttpResponseHead, type ShutdownResult, serviceMethods } from './protocol.js';
 import { RpcPeer } from './rpc.js';
 
 if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
@@ -115,18 +115,38 @@ peer.handle('start', async () => {
   return null;
 });
 
-peer.handle('shutdown', async ({ timeoutMs }) => {
+peer.handle('shutdown', async ({ timeoutMs, uninstall }) => {
   shuttingDown = true;
+  const id = runtime?.manifest.id;
+  const result: ShutdownResult = {};
   try {
-    if (plugin?.stop) await withTimeout(plugin.stop(), timeoutMs, `plugin ${runtime?.manifest.id}: stop`);
-  } finally {
+    try {
+      if (plugin?.stop) await withTimeout(plugin.stop(), timeoutMs, `plugin ${id}: stop`);
+    } catch (error) {
+      result.stopError = errorMessage(error);
+    }
     runtime?.teardown();
+    // As in-process: the hook runs after the plugin stopped, while its context (database,
+    // config, over this channel) still answers.
+    if (uninstall) {
+      if (!plugin?.uninstall) result.uninstall = 'none';
+      else {
+        try {
+          await withTimeout(plugin.uninstall(), timeoutMs, `plugin ${id}: uninstall`);
+          result.uninstall = 'ran';
+        } catch (error) {
+          result.uninstall = 'failed';
+          result.uninstallError = errorMessage(error);
+        }
+      }
+    }
+  } finally {
     // After the answer is on its way: flush, close the channel, exit.
     setImmediate(() => {
       void peer.end().finally(() => process.exit(0));
     });
   }
-  return null;
+  return result;
 });
 
 peer.handle('ping', () => {

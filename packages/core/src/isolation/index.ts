@@ -23,6 +23,7 @@ export {
   type IsolationLimits,
   type IsolationState,
   isolationLimitsFromEnv,
+  type UninstallOutcome,
 } from './isolated-plugin.js';
 export {
   CORE_PERMISSIONS,

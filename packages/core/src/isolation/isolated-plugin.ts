@@ -19,7 +19,11 @@ import {
 } from './handshake.js';
 import { HostSession } from './host-session.js';
 import { coreShape } from './permissions.js';
-import type { ChildStats, HostPeer, HttpRequestHead, HttpResponseHead } from './protocol.js';
+import type { ChildStats, HostPeer, HttpRequestHead, HttpResponseHead, ShutdownResult } from './protocol.js';
+
+/** How an uninstall hook went in the plugin's process. */
+export type UninstallOutcome = Pick<ShutdownResult, 'uninstall' | 'uninstallError'>;
+
 import { PeerClosedError, RpcPeer, RpcTimeoutError } from './rpc.js';
 
 /** Limits and timings of one isolated plugin. Every field has a default; see {@link DEFAULT_ISOLATION_LIMITS}. */
@@ -402,6 +406,41 @@ export class IsolatedPlugin {
    * registered in the panel is removed. Never throws.
    */
   async stop(): Promise<void> {
+    await this.stopWith(false);
+  }
+
+  /**
+   * Uninstall: the plugin's `stop()`, then its `uninstall()` hook, in its process, then
+   * the process ends (as {@link stop}). A plugin whose process is not up (stopped,
+   * crashed, never set up) gets a short-lived one first: set up, so the hook has its
+   * context, never started. Never throws: the outcome says whether the hook ran.
+   *
+   * @example
+   * const outcome = await iso.uninstall(); // { uninstall: 'ran' } | { uninstall: 'failed', uninstallError }
+   */
+  async uninstall(): Promise<UninstallOutcome> {
+    if (
+      !(this.current && !this.current.exit && (this.stateValue === 'running' || this.stateValue === 'ready'))
+    ) {
+      await this.stop();
+      try {
+        await this.setup();
+      } catch (error) {
+        return {
+          uninstall: 'failed',
+          uninstallError: `setup for the uninstall hook failed: ${errorMessage(error)}`,
+        };
+      }
+    }
+    return (
+      (await this.stopWith(true)) ?? {
+        uninstall: 'failed',
+        uninstallError: 'the process ended before the uninstall hook could run',
+      }
+    );
+  }
+
+  private async stopWith(uninstall: boolean): Promise<ShutdownResult | undefined> {
     if (this.stateValue === 'idle' || this.stateValue === 'stopped' || this.stateValue === 'stopping') return;
     this.setState('stopping');
     clearTimeout(this.restartTimer);
@@ -411,9 +450,10 @@ export class IsolatedPlugin {
     this.current = undefined;
     // A restart half-way through: its process goes at once (its launch then fails and gives up).
     if (this.launching && this.launching !== child) await this.kill(this.launching, 'stopped while starting');
-    if (child) await this.shutdown(child);
+    const result = child ? await this.shutdown(child, uninstall) : undefined;
     this.hasService = false;
     this.setState('stopped');
+    return result;
   }
 
   /**
@@ -813,16 +853,21 @@ export class IsolatedPlugin {
     return exited;
   }
 
-  private async shutdown(child: ChildHandle): Promise<void> {
+  private async shutdown(child: ChildHandle, uninstall = false): Promise<ShutdownResult | undefined> {
     const { stopTimeoutMs, killGraceMs } = this.limits;
+    let result: ShutdownResult | undefined;
     if (!child.exit) {
       try {
-        await this.race(
-          child,
-          child.peer.call('shutdown', { timeoutMs: stopTimeoutMs }),
-          stopTimeoutMs + 500,
-          'stop',
-        );
+        // The child bounds stop() and the hook by stopTimeoutMs each; this bounds the whole answer.
+        result =
+          (await this.race(
+            child,
+            child.peer.call('shutdown', { timeoutMs: stopTimeoutMs, ...(uninstall && { uninstall }) }),
+            (uninstall ? 2 * stopTimeoutMs : stopTimeoutMs) + 500,
+            uninstall ? 'stop and uninstall' : 'stop',
+          )) ?? undefined;
+        if (result?.stopError)
+          this.logger.warn(`stop failed (${result.stopError}); stopping the process anyway`);
       } catch (error) {
         if (!child.exit)
           this.logger.warn(`stop failed (${errorMessage(error)}); stopping the process anyway`);
@@ -839,6 +884,7 @@ export class IsolatedPlugin {
       }
     }
     await child.session?.dispose(1001, `plugin ${this.id} was stopped`);
+    return result;
   }
 
   /** Why a process ended, for people: `killed by SIGKILL`, `out of memory: …`, `exited with code 1`. */

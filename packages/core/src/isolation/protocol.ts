@@ -60,6 +60,15 @@ export interface ChildStats {
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
+/** What a shutdown did; `uninstall` only when it was asked to run the hook. */
+export interface ShutdownResult {
+  /** `stop()` threw or timed out (the process exits anyway). */
+  stopError?: string;
+  /** `ran`: the hook finished; `none`: the plugin has no hook (or never got set up); `failed`: see `uninstallError`. */
+  uninstall?: 'ran' | 'none' | 'failed';
+  uninstallError?: string;
+}
+
 /** Requests the panel answers (the child calls them). */
 export type HostMethods = {
   'db.query': { params: { sql: string; parameters: unknown[]; tx?: number }; result: WireQueryResult };
@@ -109,7 +118,11 @@ export type HostNotes = {
 export type ChildMethods = {
   setup: { params: SetupParams; result: { service: string[] | null } };
   start: { params: null; result: null };
-  shutdown: { params: { timeoutMs: number }; result: null };
+  /**
+   * Stop the plugin and exit. With `uninstall`, the plugin's `uninstall()` hook runs after its
+   * `stop()` (each within `timeoutMs`), as in-process; the answer says how the hook went.
+   */
+  shutdown: { params: { timeoutMs: number; uninstall?: boolean }; result: ShutdownResult | null };
   ping: { params: null; result: ChildStats };
   http: { params: HttpRequestHead; result: HttpResponseHead };
   event: {

@@ -12,6 +12,7 @@ import {
   IsolatedPlugin,
   type IsolationLimits,
   isolationLimitsFromEnv,
+  type UninstallOutcome,
 } from '../isolation/index.js';
 import { type ContextDeps, createPluginContext, type DispatchEnv, PluginRuntime } from './context.js';
 import { resolvePlugins } from './resolver.js';
@@ -579,7 +580,27 @@ export class PluginManager {
         );
       }
       const instance = entry.instance; // teardown clears it; the hook runs after stop
+      // An isolated plugin's hook runs in its process (docs/plugins/isolation.md): the running
+      // process stops the plugin, runs the hook and exits; one that is disabled or crashed gets
+      // a short-lived process, set up but never started, just for the hook (one that never set
+      // up, status `error`, gets none).
+      let isolatedHook: Promise<UninstallOutcome> | undefined;
+      if (entry.status === 'running' && entry.isolated) isolatedHook = entry.isolated.uninstall();
+      else if (
+        this.isolationOf(entry) === 'process' &&
+        (entry.status === 'disabled' || entry.status === 'crashed')
+      ) {
+        if (entry.status === 'crashed') await this.teardown(entry, true);
+        isolatedHook = this.shortLivedIsolated(entry).uninstall();
+      }
+      const outcome = await isolatedHook;
       if (entry.status === 'running' || entry.status === 'crashed') await this.teardown(entry, true);
+      if (outcome?.uninstall === 'failed') {
+        this.options.logger.warn(
+          { plugin: id },
+          `plugin ${id}: uninstall hook failed (${outcome.uninstallError ?? 'unknown'})`,
+        );
+      }
       try {
         await withTimeout(
           instance?.uninstall?.(),
@@ -703,6 +724,25 @@ export class PluginManager {
   private isolationOf(entry: Entry): Manifest['isolation'] {
     if (!entry.source.serverEntry) return 'in-process';
     return entry.isolation ?? entry.source.manifest.isolation;
+  }
+
+  /** A process for `entry` that nobody routes to (uninstall of a plugin that is not running). */
+  private shortLivedIsolated(entry: Entry): IsolatedPlugin {
+    return new IsolatedPlugin({
+      manifest: entry.source.manifest,
+      serverEntry: entry.source.serverEntry!,
+      deps: { ...this.deps, serviceOf: (id) => this.serviceOf(id) },
+      limits: this.isolationLimits(),
+    });
+  }
+
+  private isolationLimits(): Partial<IsolationLimits> {
+    return {
+      ...(this.options.setupTimeoutMs !== undefined && { setupTimeoutMs: this.options.setupTimeoutMs }),
+      ...(this.options.stopTimeoutMs !== undefined && { stopTimeoutMs: this.options.stopTimeoutMs }),
+      ...isolationLimitsFromEnv(),
+      ...this.options.isolation,
+    };
   }
 
   private async setupIsolated(entry: Entry): Promise<boolean> {

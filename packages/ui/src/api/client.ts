@@ -14,6 +14,9 @@ import type {
   DomainCertificate,
   HistoryMetric,
   Info,
+  InstalledPlugin,
+  InstallPlan,
+  InstallSource,
   LogEntry,
   LogFileInfo,
   LoginBody,
@@ -25,7 +28,10 @@ import type {
   MetricsSnapshot,
   PluginConfig,
   PluginInfo,
+  PluginSearchResult,
   PluginSummary,
+  PluginVersions,
+  RegistrySettings,
   Role,
   Run,
   RunArtifact,
@@ -168,6 +174,27 @@ export interface Api extends RequestClient {
     /** Replace the settings from TOML text; a 400 names the bad field. */
     importToml(id: string, toml: string): Promise<{ config: Record<string, unknown> }>;
   };
+  /**
+   * Installing plugins from an npm registry (or an uploaded `.tgz`) at run time (admins).
+   * Install, update and uninstall answer with a run id: follow it with `followRun`/`RunProgress`.
+   */
+  installer: {
+    /** Registry packages with keyword `webcasa-plugin`. */
+    search(q: string, size?: number): Promise<PluginSearchResult[]>;
+    installed(): Promise<InstalledPlugin[]>;
+    /** Download and read a plugin without running it: permissions, dependencies, problems. */
+    preview(source: InstallSource): Promise<InstallPlan>;
+    install(
+      source: InstallSource,
+      options: { acceptPermissions: string[]; installDependencies?: boolean },
+    ): Promise<{ runId: string }>;
+    versions(id: string): Promise<PluginVersions>;
+    update(id: string, version?: string): Promise<{ runId: string }>;
+    uninstall(id: string, options?: { keepData?: boolean; cascade?: boolean }): Promise<{ runId: string }>;
+    registry(): Promise<RegistrySettings>;
+    /** `null` clears a value (back to the environment's or npmjs); an absent one is kept. */
+    setRegistry(patch: { url?: string | null; token?: string | null }): Promise<RegistrySettings>;
+  };
   /** Actions of running plugins (`GET /api/actions`). */
   actions: {
     list(): Promise<ActionInfo[]>;
@@ -254,6 +281,20 @@ export interface Api extends RequestClient {
    * await uptime.post('/checks/run');
    */
   plugin(id: string): RequestClient;
+}
+
+/** The multipart body of an uploaded plugin: `tarball`, and the admin's answers when installing. */
+function tarballForm(
+  source: { tarball: Blob; name?: string },
+  answers?: { acceptPermissions: string[]; installDependencies?: boolean },
+): FormData {
+  const form = new FormData();
+  form.append('tarball', source.tarball, source.name ?? (source.tarball as File).name ?? 'plugin.tgz');
+  if (answers) {
+    form.set('acceptPermissions', answers.acceptPermissions.join(','));
+    form.set('installDependencies', answers.installDependencies ? 'true' : 'false');
+  }
+  return form;
 }
 
 const MUTATING = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -455,6 +496,36 @@ export function createApi(options: ApiOptions = {}): Api {
       tomlUrl: (id) => `${base}${adminPlugin(id, '/config.toml')}`,
       importToml: (id, toml) =>
         request('PUT', adminPlugin(id, '/config.toml'), { raw: toml, contentType: 'application/toml' }),
+    },
+    installer: {
+      search: async (q, size) =>
+        (
+          await request<{ results: PluginSearchResult[] }>('GET', '/api/admin/plugins/search', {
+            query: { q, size },
+          })
+        ).results,
+      installed: async () =>
+        (await request<{ installed: InstalledPlugin[] }>('GET', '/api/admin/plugins/installed')).installed,
+      preview: (source) =>
+        'spec' in source
+          ? request('POST', '/api/admin/plugins/install/preview', { body: { spec: source.spec } })
+          : request('POST', '/api/admin/plugins/install/preview', { raw: tarballForm(source) }),
+      install: (source, opts) =>
+        'spec' in source
+          ? request('POST', '/api/admin/plugins/install', { body: { spec: source.spec, ...opts } })
+          : request('POST', '/api/admin/plugins/install', { raw: tarballForm(source, opts) }),
+      versions: (id) => request('GET', adminPlugin(id, '/versions')),
+      update: (id, version) =>
+        request('POST', adminPlugin(id, '/update'), { body: version ? { version } : {} }),
+      uninstall: (id, opts) =>
+        request('DELETE', adminPlugin(id), {
+          query: {
+            keepData: opts?.keepData ? 'true' : undefined,
+            cascade: opts?.cascade ? 'true' : undefined,
+          },
+        }),
+      registry: () => request('GET', '/api/admin/plugins/registry'),
+      setRegistry: (patch) => request('PUT', '/api/admin/plugins/registry', { body: patch }),
     },
     actions: {
       list: async () => (await request<{ actions: ActionInfo[] }>('GET', '/api/actions')).actions,

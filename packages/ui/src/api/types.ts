@@ -551,3 +551,67 @@ export type PanelEvent =
       };
       time?: number;
     };
+
+// Run-time plugin installation (issue 6) ---------------------------------------------------------
+
+/** One package of `GET /api/admin/plugins/search`, with what is installed of it. */
+export interface PluginSearchResult {
+  name: string;
+  /** The registry's newest version. */
+  version: string;
+  description: string;
+  keywords: string[];
+  date?: string;
+  publisher?: string;
+  links?: Record<string, string>;
+  installed: { id: string; version: string } | null;
+}
+
+/** What the admin confirms before an install (`POST /api/admin/plugins/install/preview`). */
+export interface InstallPlan {
+  id: string;
+  packageName: string;
+  version: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  /** Named permissions its routes check; absent on panels before the shell's installer UI. */
+  scopes?: Record<string, { description: string; minRole: string }>;
+  engine: string;
+  /** Plugin dependencies not installed, id → range. */
+  missingDependencies: Record<string, string>;
+  /** Reasons it cannot be installed (engine, incompatible dependency versions). */
+  problems: string[];
+  sha256: string;
+  integrity?: string;
+  installedVersion?: string;
+}
+
+/** A plugin installed at run time, as the panel recorded it. */
+export interface InstalledPlugin {
+  id: string;
+  packageName: string;
+  version: string;
+  from: 'registry' | 'tarball';
+  registry?: string;
+  integrity?: string;
+  sha256: string;
+  installedAt: string;
+}
+
+/** The npm registry plugins come from; the token is never sent back. */
+export interface RegistrySettings {
+  url: string;
+  hasToken: boolean;
+}
+
+/** `GET /api/admin/plugins/<id>/versions`. */
+export interface PluginVersions {
+  packageName: string;
+  installed: string;
+  latest?: string;
+  versions: { version: string; deprecated?: string }[];
+}
+
+/** What to install: a spec from the registry, or an uploaded `.tgz`. */
+export type InstallSource = { spec: string } | { tarball: Blob; name?: string };

@@ -10,10 +10,17 @@ import {
   useApi,
   useI18n,
   useMode,
+  useShell,
 } from '@webcasa/ui';
-import { createResource, For, Show } from 'solid-js';
+import { createResource, createSignal, For, Show } from 'solid-js';
 import { DependencyGraph } from './DependencyGraph.js';
 import { usePluginToggle } from './plugin/toggle.js';
+// installer (issue 6): browse/install, update, uninstall
+import { InstallSection } from './plugins/InstallSection.js';
+import { installerMessages } from './plugins/messages.js';
+import { type Operation, OperationPanel } from './plugins/Operation.js';
+import { UninstallDialog } from './plugins/UninstallDialog.js';
+import { UpdateDialog } from './plugins/UpdateDialog.js';
 
 /** Every plugin with status, version, errors and enable/disable, and the dependency graph. */
 export default function Plugins() {
@@ -22,6 +29,20 @@ export default function Plugins() {
   const { t } = i18n;
   const mode = useMode();
   const [data, { refetch, mutate }] = createResource(() => api.plugins.adminList());
+  // installer (issue 6): its strings load with this page; one operation is followed at a time.
+  const shell = useShell();
+  shell.i18n.addMessages('en', installerMessages.en);
+  shell.i18n.addMessages('zh-CN', installerMessages['zh-CN']);
+  const [operation, setOperation] = createSignal<Operation | null>(null);
+  const [updating, setUpdating] = createSignal<PluginInfo | null>(null);
+  const [uninstalling, setUninstalling] = createSignal<PluginInfo | null>(null);
+  const [opsDone, setOpsDone] = createSignal(0);
+  const pluginById = (id: string) => data()?.plugins.find((p) => p.id === id);
+  const follow = (op: Operation) => {
+    setUpdating(null);
+    setUninstalling(null);
+    setOperation(op);
+  };
   document.title = `${t('plugins.title')} · Web.Casa`;
 
   const { busy, setEnabled } = usePluginToggle((info) => {
@@ -79,30 +100,52 @@ export default function Plugins() {
       filterable: false,
       align: 'end',
       render: (p) => (
-        <Show
-          when={p.enabled && p.status !== 'error' && p.status !== 'crashed'}
-          fallback={
+        <div class="row-actions">
+          <Show when={p.source === 'installed'}>
+            <button
+              type="button"
+              class="wc-btn wc-btn-small"
+              onClick={() => setUpdating(p)}
+              aria-label={t('install.updateOf', { name: p.name })}
+              data-action={`update-${p.id}`}
+            >
+              {t('install.update')}
+            </button>
+            <button
+              type="button"
+              class="wc-btn wc-btn-small wc-btn-danger"
+              onClick={() => setUninstalling(p)}
+              aria-label={t('install.uninstallOf', { name: p.name })}
+              data-action={`uninstall-${p.id}`}
+            >
+              {t('install.uninstall')}
+            </button>
+          </Show>
+          <Show
+            when={p.enabled && p.status !== 'error' && p.status !== 'crashed'}
+            fallback={
+              <button
+                type="button"
+                class="wc-btn wc-btn-small"
+                disabled={busy() === p.id}
+                onClick={() => void setEnabled(p, true)}
+                data-action={`enable-${p.id}`}
+              >
+                {t('plugins.enable')}
+              </button>
+            }
+          >
             <button
               type="button"
               class="wc-btn wc-btn-small"
               disabled={busy() === p.id}
-              onClick={() => void setEnabled(p, true)}
-              data-action={`enable-${p.id}`}
+              onClick={() => void setEnabled(p, false)}
+              data-action={`disable-${p.id}`}
             >
-              {t('plugins.enable')}
+              {t('plugins.disable')}
             </button>
-          }
-        >
-          <button
-            type="button"
-            class="wc-btn wc-btn-small"
-            disabled={busy() === p.id}
-            onClick={() => void setEnabled(p, false)}
-            data-action={`disable-${p.id}`}
-          >
-            {t('plugins.disable')}
-          </button>
-        </Show>
+          </Show>
+        </div>
       ),
     },
   ];
@@ -145,6 +188,23 @@ export default function Plugins() {
                   </ul>
                 </section>
               </Show>
+              <Show when={operation()} keyed>
+                {(op) => (
+                  <OperationPanel
+                    operation={op}
+                    onEnd={() => {
+                      setOpsDone((n) => n + 1);
+                      void refetch();
+                    }}
+                    onDismiss={() => setOperation(null)}
+                  />
+                )}
+              </Show>
+              <InstallSection
+                version={opsDone}
+                onStarted={(runId, title) => follow({ runId, title, kind: 'install' })}
+                onUpdate={(id) => setUpdating(pluginById(id) ?? null)}
+              />
               <section class="section">
                 <h2>{t('plugins.graph')}</h2>
                 <p class="wc-muted">{t('plugins.graphDesc')}</p>
@@ -159,6 +219,34 @@ export default function Plugins() {
             </>
           )}
         </Show>
+      </Show>
+      <Show when={updating()} keyed>
+        {(p) => (
+          <UpdateDialog
+            plugin={p}
+            onClose={() => setUpdating(null)}
+            onStarted={(runId, title) =>
+              follow({ runId, title, kind: 'update', plugin: { id: p.id, name: p.name, version: p.version } })
+            }
+          />
+        )}
+      </Show>
+      <Show when={uninstalling()} keyed>
+        {(p) => (
+          <UninstallDialog
+            plugin={p}
+            dependents={p.dependents.map((id) => ({ id, name: pluginById(id)?.name ?? id }))}
+            onClose={() => setUninstalling(null)}
+            onStarted={(runId, title) =>
+              follow({
+                runId,
+                title,
+                kind: 'uninstall',
+                plugin: { id: p.id, name: p.name, version: p.version },
+              })
+            }
+          />
+        )}
       </Show>
     </div>
   );

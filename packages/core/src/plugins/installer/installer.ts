@@ -61,6 +61,8 @@ export interface InstallPlan {
   name: string;
   description: string;
   permissions: string[];
+  /** Named permissions the plugin's routes check (`plugin:<id>:<scope>` for tokens), with who may use them. */
+  scopes: Record<string, { description: string; minRole: string }>;
   engine: string;
   /** Plugin dependencies missing from the panel (installable from the registry). */
   missingDependencies: Record<string, string>;
@@ -87,6 +89,11 @@ export interface InstallerOptions {
    * the host's own copies of {@link HOST_PEERS}, resolved from this module.
    */
   hostPeers?: Record<string, string>;
+  /**
+   * Called after each step of an operation has been journalled (tests use it to
+   * kill the process at a known point, see test/installer-uninstall-crash.test.ts).
+   */
+  onStep?: (step: string, journal: Journal) => void | Promise<void>;
 }
 
 export interface InstallRequest {
@@ -155,6 +162,32 @@ export class PluginInstaller {
 
   async installedRecord(id: string): Promise<InstalledRecord | undefined> {
     return (await this.options.settings.get(INSTALLED_KEY + id)) as InstalledRecord | undefined;
+  }
+
+  /**
+   * Versions of an installed plugin's package the registry has, newest first,
+   * for an update picker (deprecated ones flagged).
+   */
+  async versions(id: string): Promise<{
+    packageName: string;
+    installed: string;
+    latest: string | undefined;
+    versions: { version: string; deprecated?: string }[];
+  }> {
+    const record = await this.installedRecord(id);
+    if (!record)
+      throw new WebcasaError('WEBCASA_NOT_FOUND', `plugin ${id} was not installed at run time`, 404);
+    const packument = await fetchPackument(await this.registry(), record.packageName);
+    const versions = Object.values(packument.versions)
+      .filter((v) => semver.valid(v.version))
+      .sort((a, b) => semver.rcompare(a.version, b.version))
+      .map((v) => (v.deprecated ? { version: v.version, deprecated: v.deprecated } : { version: v.version }));
+    return {
+      packageName: record.packageName,
+      installed: record.version,
+      latest: packument['dist-tags']?.latest,
+      versions,
+    };
   }
 
   /** Download, verify and read a package without running any of it; the staging is removed again. */
@@ -303,26 +336,47 @@ export class PluginInstaller {
         startedAt: Date.now(),
         updatedAt: 0,
       };
+      const state = this.options.sqlite
+        .prepare('SELECT enabled, isolation FROM plugin_state WHERE id = ?')
+        .get(id) as { enabled: number; isolation: string | null } | undefined;
+      if (state) journal.pluginState = state;
       writeJournal(dir, journal);
+      await this.step('uninstall:journalled', journal);
       log(`stopping ${id} and calling its uninstall hook`);
       await this.options.host.remove(id, { cascade: options.cascade });
+      await this.step('uninstall:stopped', journal);
       const backup = backupPluginTables(this.options.sqlite, this.options.dataDir, id);
       if (backup) log(`tables backed up to ${backup}`);
-      // The rename is the commit point: from here on a restart finishes the uninstall.
+      await this.step('uninstall:backed-up', journal);
+      // Writing `removing` is the commit point: from here on a restart finishes the uninstall.
       journal.phase = 'removing';
       writeJournal(dir, journal);
+      await this.step('uninstall:committed', journal);
       const live = join(this.modulesDir, record.packageName);
       if (existsSync(live)) renameSync(live, join(dir, 'removed'));
-      const tables = await this.finishUninstall(journal);
+      await this.step('uninstall:package-moved', journal);
+      const tables = await this.finishUninstall(journal, () =>
+        this.step('uninstall:tables-dropped', journal),
+      );
       log(`dropped ${tables.length} table(s)${options.keepData ? '; data kept' : ''}`);
+      await this.step('uninstall:finished', journal);
       rmSync(dir, { recursive: true, force: true });
       return { backup, tables };
     });
   }
 
-  private async finishUninstall(journal: Journal): Promise<string[]> {
+  private async step(name: string, journal: Journal): Promise<void> {
+    await this.options.onStep?.(name, journal);
+  }
+
+  /** Everything after the commit point; safe to repeat (recovery runs it again after a crash). */
+  private async finishUninstall(journal: Journal, afterDrop?: () => Promise<void>): Promise<string[]> {
     const id = journal.pluginId!;
+    // Killed between the commit point and the move, the package is still live: it goes too.
+    if (journal.packageName)
+      rmSync(join(this.modulesDir, journal.packageName), { recursive: true, force: true });
     const tables = dropPluginTables(this.options.sqlite, id);
+    await afterDrop?.();
     if (!journal.keepData) {
       rmSync(join(this.pluginsDir, id), { recursive: true, force: true });
       await this.options.settings.deletePrefix(`plugin.${id}.`);
@@ -343,12 +397,24 @@ export class PluginInstaller {
         ? `${journal.kind} of ${journal.packageName ?? journal.pluginId ?? '?'}`
         : 'operation';
       try {
-        if (!journal || journal.phase === 'staging') {
+        if (journal?.kind === 'uninstall' && journal.phase === 'staging') {
+          // Stopped (and maybe its uninstall hook ran) but nothing removed: it stays installed.
+          if (journal.pluginState) {
+            this.options.sqlite
+              .prepare(
+                'INSERT OR IGNORE INTO plugin_state (id, enabled, isolation, updated_at) VALUES (?, ?, ?, ?)',
+              )
+              .run(journal.pluginId, journal.pluginState.enabled, journal.pluginState.isolation, Date.now());
+          }
+          notes.push(
+            `uninstall of ${journal.pluginId} was interrupted before its package was removed; ${journal.pluginId} ${journal.version} kept`,
+          );
+        } else if (!journal || journal.phase === 'staging') {
           notes.push(`${what} (${journal?.op ?? dir}) was interrupted before it changed anything; discarded`);
         } else if (journal.kind === 'uninstall') {
           await this.finishUninstall(journal);
           notes.push(
-            `uninstall of ${journal.pluginId} was interrupted after its package was removed; finished`,
+            `uninstall of ${journal.pluginId} was interrupted after it was committed (package, tables${journal.keepData ? '' : ' and data'} removed); finished`,
           );
         } else if (journal.phase === 'committed') {
           notes.push(`${what}@${journal.version} was committed; cleaned up`);
@@ -532,6 +598,12 @@ export class PluginInstaller {
       name: manifest.name,
       description: manifest.description,
       permissions: [...(manifest.permissions ?? [])],
+      scopes: Object.fromEntries(
+        Object.entries(manifest.scopes ?? {}).map(([name, scope]) => [
+          name,
+          { description: scope.description ?? '', minRole: scope.minRole ?? 'admin' },
+        ]),
+      ),
       engine: manifest.engine,
       missingDependencies: missing,
       problems,

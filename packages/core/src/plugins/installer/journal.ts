@@ -23,6 +23,8 @@ export interface Journal {
    */
   phase: 'staging' | 'swapping' | 'activating' | 'committed' | 'removing';
   keepData?: boolean;
+  /** Uninstall: the plugin's `plugin_state` row before it was forgotten, put back if the uninstall is undone. */
+  pluginState?: { enabled: number; isolation: string | null };
   /** Update: what was recorded about the version being replaced, restored by a rollback. */
   previousRecord?: unknown;
   runId?: string;

@@ -207,8 +207,19 @@ export interface SearchHit {
 /** The registry's search API (`/-/v1/search`), limited to packages with keyword `webcasa-plugin`. */
 export async function searchRegistry(config: RegistryConfig, q: string, size = 20): Promise<SearchHit[]> {
   // npmjs understands the `keywords:` qualifier; registries that do not (verdaccio) get plain text.
-  const hits = await searchOnce(config, `keywords:webcasa-plugin ${q.trim()}`.trim(), size);
-  return hits.length > 0 ? hits : searchOnce(config, q.trim() || 'webcasa-plugin', size);
+  let hits = await searchOnce(config, `keywords:webcasa-plugin ${q.trim()}`.trim(), size);
+  if (hits.length === 0) hits = await searchOnce(config, q.trim() || 'webcasa-plugin', size);
+  // Some registries (verdaccio) leave the version out of search results: take the `latest` tag.
+  return Promise.all(
+    hits.map(async (hit) => {
+      if (hit.version) return hit;
+      const latest = await fetchPackument(config, hit.name).then(
+        (p) => p['dist-tags']?.latest,
+        () => undefined,
+      );
+      return { ...hit, version: latest ?? '' };
+    }),
+  );
 }
 
 async function searchOnce(config: RegistryConfig, text: string, size: number): Promise<SearchHit[]> {

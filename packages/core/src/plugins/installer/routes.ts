@@ -244,6 +244,25 @@ export function registerInstallerRoutes(
     app,
     registry,
     {
+      method: 'get',
+      path: '/api/admin/plugins/:id/versions',
+      summary: 'Versions of an installed plugin the registry has, newest first (for an update picker)',
+      tag,
+      access: 'admin',
+      params: idParams,
+    },
+    async (c, { params }) => {
+      if (!(await installer.installedRecord(params.id))) {
+        throw badRequest(`plugin ${params.id} was not installed at run time`, 'params.id');
+      }
+      return c.json(await upstream(installer.versions(params.id)));
+    },
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
       method: 'post',
       path: '/api/admin/plugins/:id/update',
       summary: 'Update an installed plugin to a version (range) or the newest; rolls back on failure',

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 
@@ -40,13 +40,14 @@ export function backupPluginTables(
   const dir = join(dataDir, 'backups', 'plugins');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${pluginId}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  // Temp file + rename: a crash mid-write never leaves a truncated backup under the real name.
+  const tmp = `${file}.tmp`;
   writeFileSync(
-    file,
+    tmp,
     JSON.stringify(dump, (_k, v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)),
-    {
-      mode: 0o600,
-    },
+    { mode: 0o600 },
   );
+  renameSync(tmp, file);
   return file;
 }
 
