@@ -8,14 +8,21 @@ import { type ArchiveFormat, compress, extract, formatOf, zipStream } from './ar
 import { FilesError, fromFsError, parse } from './errors.js';
 import * as ops from './ops.js';
 import { loadRoots, type RootInfo, resolveIn } from './roots.js';
-import { Terminals } from './terminal.js';
+import { type TerminalActor, Terminals } from './terminal.js';
 import { Trash } from './trash.js';
 import { MAX_CHUNK, Uploads } from './upload.js';
 
 declare module '@webcasa/event-bus' {
   interface WebcasaEvents {
     'files.terminal.opened': { sessionId: string; user: string; shell: string; runAs: string };
-    'files.terminal.closed': { sessionId: string; user: string; reason: string; durationMs: number };
+    'files.terminal.closed': {
+      sessionId: string;
+      user: string;
+      shell: string;
+      runAs: string;
+      reason: string;
+      durationMs: number;
+    };
     'files.deleted': { id: string; rootIndex: number; path: string; by: string };
     'files.restored': { id: string; rootIndex: number; path: string; by: string };
   }
@@ -598,6 +605,18 @@ export default defineServerPlugin<FilesConfig, Record<string, never>>({
       }),
     );
 
+    /**
+     * Session start and end go into the panel's audit log (a WebSocket session is not a
+     * mutating HTTP request, so the core would not record it by itself). A failed write is
+     * logged, never thrown: the session itself must not depend on the audit store.
+     * The plugin socket does not expose the client address, so no `ip` is recorded.
+     */
+    const audit = (action: string, user: TerminalActor, detail: Record<string, unknown>) => {
+      ctx.core.audit({ action, user, detail }).catch((error: unknown) => {
+        ctx.logger.warn('audit entry not written', { action, error: String(error) });
+      });
+    };
+
     // The terminal: admins only, node-pty, idle reaping, every session closed when the plugin stops.
     const terminals = new Terminals(
       async () => {
@@ -612,18 +631,41 @@ export default defineServerPlugin<FilesConfig, Record<string, never>>({
         };
       },
       {
-        opened: (info) => {
+        opened: (info, actor) => {
           ctx.logger.info('terminal session opened', info);
           ctx.events.emit('files.terminal.opened', info);
+          audit('terminal.opened', actor, {
+            sessionId: info.sessionId,
+            shell: info.shell,
+            runAs: info.runAs,
+          });
         },
-        closed: (info) => {
+        closed: (info, actor) => {
           ctx.logger.info('terminal session closed', info);
           ctx.events.emit('files.terminal.closed', info);
+          audit('terminal.closed', actor, {
+            sessionId: info.sessionId,
+            shell: info.shell,
+            runAs: info.runAs,
+            reason: info.reason,
+            durationMs: info.durationMs,
+          });
         },
       },
     );
     ctx.ws.route('/terminal', (socket) => terminals.handle(socket));
-    ctx.signal.addEventListener('abort', () => terminals.closeAll('plugin stopped'), { once: true });
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        terminals.closeAll('plugin stopped');
+        // Part files of unfinished uploads are closed; they resume from disk after a restart.
+        void uploads.closeIdle(0);
+      },
+      { once: true },
+    );
+    ctx.schedule.every(60_000, async () => {
+      await uploads.closeIdle(5 * 60_000);
+    });
     ctx.schedule.every(30_000, () => {
       terminals.reap();
     });

@@ -12,9 +12,22 @@ export interface TerminalOptions {
   cwd: string;
 }
 
+export type TerminalSessionInfo = {
+  sessionId: string;
+  user: string;
+  shell: string;
+  runAs: string;
+};
+
+/** Who opened a session: the hooks pass it on to the audit log (the bus events carry only the name). */
+export interface TerminalActor {
+  id: number;
+  username: string;
+}
+
 export interface TerminalHooks {
-  opened(info: { sessionId: string; user: string; shell: string; runAs: string }): void;
-  closed(info: { sessionId: string; user: string; reason: string; durationMs: number }): void;
+  opened(info: TerminalSessionInfo, actor: TerminalActor): void;
+  closed(info: TerminalSessionInfo & { reason: string; durationMs: number }, actor: TerminalActor): void;
 }
 
 interface Session {
@@ -96,6 +109,13 @@ export class Terminals {
     });
     const id = `s_${randomBytes(6).toString('hex')}`;
     const started = Date.now();
+    const actor: TerminalActor = { id: socket.user.id, username: socket.user.username };
+    const info: TerminalSessionInfo = {
+      sessionId: id,
+      user: socket.user.username,
+      shell: opts.shell,
+      runAs: opts.user || 'panel user',
+    };
     let ended = false;
     let reason = 'closed by the client';
     const session: Session = {
@@ -122,20 +142,10 @@ export class Terminals {
       } catch {
         /* socket already closed */
       }
-      this.hooks.closed({
-        sessionId: id,
-        user: socket.user.username,
-        reason,
-        durationMs: Date.now() - started,
-      });
+      this.hooks.closed({ ...info, reason, durationMs: Date.now() - started }, actor);
     };
     this.sessions.set(id, session);
-    this.hooks.opened({
-      sessionId: id,
-      user: socket.user.username,
-      shell: opts.shell,
-      runAs: opts.user || 'panel user',
-    });
+    this.hooks.opened(info, actor);
     socket.send(JSON.stringify({ type: 'ready', sessionId: id }));
     term.onData((data) => {
       if (!ended) socket.send(JSON.stringify({ type: 'output', data }));

@@ -48,6 +48,39 @@ describe('terminal', () => {
     expect(closed?.payload).toMatchObject({ user: 'admin', reason: 'shell exited' });
   });
 
+  it('records session start and end in the core audit log', async () => {
+    const s = await f.t.client.ws('/ws/plugins/files/terminal');
+    const ready = JSON.parse(await s.next());
+    s.send(JSON.stringify({ type: 'input', data: 'exit\n' }));
+    await waitFor(s, /\[exit shell exited\]/);
+    // The audit write is not awaited by the session; poll briefly (bounded).
+    type Entry = { path: string; username: string; plugin: string; detail: Record<string, unknown> };
+    let mine: Entry[] = [];
+    for (let i = 0; i < 50 && mine.length < 2; i++) {
+      const res = await f.t.client.get('/api/admin/audit?method=EVENT&path=/plugins/files/terminal.');
+      expect(res.status).toBe(200);
+      const items = (res.body as { items: Entry[] }).items;
+      mine = items.filter((e) => e.detail?.sessionId === ready.sessionId);
+      if (mine.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mine.map((e) => e.path).sort()).toEqual([
+      '/plugins/files/terminal.closed',
+      '/plugins/files/terminal.opened',
+    ]);
+    const opened = mine.find((e) => e.path.endsWith('opened'));
+    const closed = mine.find((e) => e.path.endsWith('closed'));
+    expect(opened).toMatchObject({
+      username: 'admin',
+      plugin: 'files',
+      detail: { shell: '/bin/sh', runAs: 'panel user' },
+    });
+    expect(closed).toMatchObject({
+      username: 'admin',
+      detail: { shell: '/bin/sh', reason: 'shell exited' },
+    });
+    expect(typeof closed?.detail.durationMs).toBe('number');
+  });
+
   it('refuses non-admins', async () => {
     const operator = await f.t.clientAs('operator');
     const s = await operator.ws('/ws/plugins/files/terminal');

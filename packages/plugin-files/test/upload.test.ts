@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +101,55 @@ describe('chunked resumable upload', () => {
     const { part } = await b.finished(state.id);
     expect([...readFileSync(part)]).toEqual([1, 2, 3, 4]);
     await b.remove(state.id);
+  });
+
+  it('cuts a failed chunk back, refuses a second chunk while one is written, and closes idle part files', async () => {
+    const dir = join(f.t.dataDir, 'plugins', 'files', 'uploads-direct');
+    const u = new Uploads(dir);
+    const state = await u.create({ rootIndex: 0, path: 'c.bin', size: 8, overwrite: false, createdBy: 'x' });
+    await u.append(state.id, 0, new Blob([new Uint8Array([1, 2])]).stream() as never, 2);
+    // A body that sends two bytes and then fails (the client went away).
+    let pull = 0;
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pull++ === 0) controller.enqueue(new Uint8Array([9, 9]));
+        else controller.error(new Error('connection reset'));
+      },
+    });
+    await expect(u.append(state.id, 2, broken as never, 4)).rejects.toThrow('connection reset');
+    expect((await u.get(state.id)).offset).toBe(2);
+    expect(statSync(join(dir, `${state.id}.part`)).size).toBe(2);
+
+    // While one chunk is still arriving, another for the same upload is refused.
+    let release!: () => void;
+    const slow = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([3]));
+        release = () => {
+          controller.enqueue(new Uint8Array([4]));
+          controller.close();
+        };
+      },
+    });
+    const first = u.append(state.id, 2, slow as never, 2);
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(
+      u.append(state.id, 2, new Blob([new Uint8Array([7])]).stream() as never, 1),
+    ).rejects.toMatchObject({
+      status: 409,
+      code: 'WEBCASA_FILES_UPLOAD_BUSY',
+    });
+    release();
+    expect(await first).toBe(4);
+
+    // Idle part files are closed; the upload goes on from disk.
+    expect(await u.closeIdle(0)).toBe(1);
+    expect(await u.closeIdle(0)).toBe(0);
+    expect(await u.append(state.id, 4, new Blob([new Uint8Array([5, 6, 7, 8])]).stream() as never, 4)).toBe(
+      8,
+    );
+    const { part } = await u.finished(state.id);
+    expect([...readFileSync(part)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await u.remove(state.id);
   });
 });

@@ -4,6 +4,8 @@ export interface Entry {
   size: number;
   mtime: number;
   mode: string;
+  uid?: number;
+  gid?: number;
 }
 
 export interface TrashItem {

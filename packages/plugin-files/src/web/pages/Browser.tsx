@@ -1,6 +1,9 @@
 import { A, useSearchParams } from '@solidjs/router';
-import { EmptyState, ErrorState, Loading, useApi, useConfirm, useToast } from '@webcasa/ui';
+import { EmptyState, ErrorState, Loading, useApi, useConfirm, useShell, useToast } from '@webcasa/ui';
 import { createResource, createSignal, For, Show } from 'solid-js';
+import { useFilesI18n } from '../i18n.js';
+import PermissionsDialog from '../PermissionsDialog.js';
+import SearchPanel, { editorHref, folderHref } from '../SearchPanel.js';
 import { type Entry, errorText, formatSize, join, parent, type TrashItem } from '../shared.js';
 import { uploadFile } from '../upload.js';
 
@@ -11,25 +14,39 @@ interface Listing {
 }
 
 export default function Browser() {
+  const { t, formatTime } = useFilesI18n();
   const api = useApi().plugin('files');
   const toast = useToast();
   const confirm = useConfirm();
-  const [params, setParams] = useSearchParams<{ path?: string }>();
+  const shell = useShell();
+  const isAdmin = () => shell.me()?.user.role === 'admin';
+  const [params, setParams] = useSearchParams<{ path?: string; root?: string }>();
   const path = () => params.path ?? '';
+  const root = () => {
+    const n = Number(params.root ?? 0);
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  };
   const [sort, setSort] = createSignal<'name' | 'size' | 'mtime'>('name');
+  const [roots] = createResource(() =>
+    api.get<{ items: { index: number; path: string }[] }>('/roots').then((r) => r.items),
+  );
   const [listing, { refetch }] = createResource(
-    () => ({ path: path(), sort: sort() }),
-    (q) => api.get<Listing>('/list', { path: q.path, sort: q.sort, limit: 1000 }),
+    () => ({ root: root(), path: path(), sort: sort() }),
+    (q) => api.get<Listing>('/list', { root: q.root, path: q.path, sort: q.sort, limit: 1000 }),
   );
   const [trash, trashActions] = createResource(() => api.get<{ items: TrashItem[] }>('/trash'));
   const [uploads, setUploads] = createSignal<{ name: string; progress: number; error?: string }[]>([]);
   const [dragging, setDragging] = createSignal(false);
+  const [permsOf, setPermsOf] = createSignal<Entry | null>(null);
+  const [searching, setSearching] = createSignal(false);
 
   const crumbs = () => {
     const parts = path() ? path().split('/') : [];
     return parts.map((name, i) => ({ name, path: parts.slice(0, i + 1).join('/') }));
   };
   const go = (p: string) => setParams({ path: p || undefined });
+  const switchRoot = (index: number) =>
+    setParams({ root: index === 0 ? undefined : String(index), path: undefined });
 
   async function run(work: () => Promise<unknown>, done: string) {
     try {
@@ -44,12 +61,14 @@ export default function Browser() {
 
   async function upload(files: FileList | File[]) {
     const list = [...files];
+    const r = root();
+    const dir = path();
     setUploads(list.map((f) => ({ name: f.name, progress: 0 })));
     for (const [i, file] of list.entries()) {
       const update = (patch: { progress?: number; error?: string }) =>
         setUploads((all) => all.map((u, j) => (j === i ? { ...u, ...patch } : u)));
       try {
-        await uploadFile(api, 0, join(path(), file.name), file, (progress) => update({ progress }));
+        await uploadFile(api, r, join(dir, file.name), file, (progress) => update({ progress }));
       } catch (error) {
         update({ error: errorText(error) });
       }
@@ -58,31 +77,47 @@ export default function Browser() {
   }
 
   const rename = (e: Entry) => {
-    const to = prompt('New name (or path relative to the root)', join(path(), e.name));
+    const to = prompt(t('files.prompt.rename'), join(path(), e.name));
     if (to && to !== join(path(), e.name))
-      run(() => api.post('/rename', { from: join(path(), e.name), to }), 'Renamed');
+      run(
+        () => api.post('/rename', { root: root(), from: join(path(), e.name), to }),
+        t('files.done.renamed'),
+      );
   };
   const remove = async (e: Entry) => {
-    if (!(await confirm({ title: `Move ${e.name} to the trash?`, danger: true, confirmLabel: 'Delete' })))
+    if (
+      !(await confirm({
+        title: t('files.confirmDelete', { name: e.name }),
+        danger: true,
+        confirmLabel: t('files.delete'),
+      }))
+    )
       return;
-    run(() => api.delete(`/delete?path=${encodeURIComponent(join(path(), e.name))}`), 'Moved to the trash');
+    run(
+      () => api.delete(`/delete?root=${root()}&path=${encodeURIComponent(join(path(), e.name))}`),
+      t('files.done.trashed'),
+    );
   };
   const newFolder = () => {
-    const name = prompt('Folder name');
-    if (name) run(() => api.post('/mkdir', { path: join(path(), name) }), 'Folder created');
+    const name = prompt(t('files.prompt.folder'));
+    if (name)
+      run(() => api.post('/mkdir', { root: root(), path: join(path(), name) }), t('files.done.folder'));
   };
   const newFile = () => {
-    const name = prompt('File name');
+    const name = prompt(t('files.prompt.file'));
     if (name)
-      run(() => api.post('/write', { path: join(path(), name), content: '', etag: null }), 'File created');
+      run(
+        () => api.post('/write', { root: root(), path: join(path(), name), content: '', etag: null }),
+        t('files.done.file'),
+      );
   };
   const download = (e: Entry) =>
-    `/api/plugins/files/download?path=${encodeURIComponent(join(path(), e.name))}`;
+    `/api/plugins/files/download?root=${root()}&path=${encodeURIComponent(join(path(), e.name))}`;
 
   return (
     <section
       class="page"
-      aria-label="Files (drop files here to upload)"
+      aria-label={t('files.dropzone')}
       data-testid="files-dropzone"
       onDragOver={(ev) => {
         ev.preventDefault();
@@ -96,14 +131,54 @@ export default function Browser() {
       }}
       style={dragging() ? { outline: '2px dashed var(--wc-accent)', 'outline-offset': '4px' } : {}}
     >
-      <h1>Files</h1>
+      <h1>{t('files.title')}</h1>
+      <div
+        style={{
+          display: 'flex',
+          gap: '0.25rem',
+          'flex-wrap': 'wrap',
+          'align-items': 'center',
+          margin: '0 0 0.5rem',
+        }}
+      >
+        <Show when={(roots()?.length ?? 0) > 1}>
+          <div
+            role="tablist"
+            aria-label={t('files.roots')}
+            data-testid="files-roots"
+            style={{ display: 'flex', gap: '0.25rem' }}
+          >
+            <For each={roots()}>
+              {(r) => (
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={root() === r.index}
+                  class={root() === r.index ? 'wc-btn wc-btn-primary' : 'wc-btn'}
+                  onClick={() => switchRoot(r.index)}
+                >
+                  {r.path}
+                </button>
+              )}
+            </For>
+          </div>
+        </Show>
+        <Show when={(roots()?.length ?? 0) === 1}>
+          <code data-testid="files-root">{roots()?.[0]?.path}</code>
+        </Show>
+        <Show when={isAdmin()}>
+          <A class="wc-btn" href="/p/files/roots" data-testid="files-manage-roots">
+            {t('files.roots.manage')}
+          </A>
+        </Show>
+      </div>
       <nav
-        aria-label="Breadcrumbs"
+        aria-label={t('files.breadcrumbs')}
         data-testid="files-breadcrumbs"
         style={{ display: 'flex', gap: '0.25rem', 'flex-wrap': 'wrap' }}
       >
         <button type="button" class="wc-btn" onClick={() => go('')}>
-          root
+          {t('files.rootCrumb')}
         </button>
         <For each={crumbs()}>
           {(c) => (
@@ -118,13 +193,13 @@ export default function Browser() {
       </nav>
       <div style={{ display: 'flex', gap: '0.5rem', margin: '0.75rem 0', 'flex-wrap': 'wrap' }}>
         <button type="button" class="wc-btn" onClick={newFolder}>
-          New folder
+          {t('files.newFolder')}
         </button>
         <button type="button" class="wc-btn" onClick={newFile}>
-          New file
+          {t('files.newFile')}
         </button>
         <label class="wc-btn">
-          Upload…
+          {t('files.upload')}
           <input
             type="file"
             multiple
@@ -133,23 +208,35 @@ export default function Browser() {
             onChange={(e) => e.currentTarget.files && upload(e.currentTarget.files)}
           />
         </label>
+        <button
+          type="button"
+          class="wc-btn"
+          aria-expanded={searching()}
+          data-testid="files-search-open"
+          onClick={() => setSearching(!searching())}
+        >
+          {t('files.search.title')}
+        </button>
         <Show when={path()}>
-          <A class="wc-btn" href={`/p/files/?path=${encodeURIComponent(parent(path()))}`}>
-            Up
+          <A class="wc-btn" href={folderHref(root(), parent(path()))}>
+            {t('files.up')}
           </A>
         </Show>
         <select
           class="wc-input"
-          aria-label="Sort by"
+          aria-label={t('files.sortBy')}
           value={sort()}
           onChange={(e) => setSort(e.currentTarget.value as 'name')}
         >
-          <option value="name">Name</option>
-          <option value="size">Size</option>
-          <option value="mtime">Modified</option>
+          <option value="name">{t('files.sort.name')}</option>
+          <option value="size">{t('files.sort.size')}</option>
+          <option value="mtime">{t('files.sort.mtime')}</option>
         </select>
       </div>
-      <p style={{ color: 'var(--wc-muted)' }}>Drop files anywhere on this page to upload them here.</p>
+      <Show when={searching()}>
+        <SearchPanel root={root()} path={path()} onClose={() => setSearching(false)} />
+      </Show>
+      <p style={{ color: 'var(--wc-muted)' }}>{t('files.dropHint')}</p>
       <Show when={uploads().length > 0}>
         <ul data-testid="files-uploads">
           <For each={uploads()}>
@@ -164,18 +251,18 @@ export default function Browser() {
       </Show>
       <Show
         when={!listing.error}
-        fallback={<ErrorState title="Could not list this folder" error={listing.error} onRetry={refetch} />}
+        fallback={<ErrorState title={t('files.listError')} error={listing.error} onRetry={refetch} />}
       >
         <Show when={listing()} fallback={<Loading />}>
-          <Show when={listing()!.items.length > 0} fallback={<EmptyState title="This folder is empty" />}>
+          <Show when={listing()!.items.length > 0} fallback={<EmptyState title={t('files.empty')} />}>
             <table class="wc-table" data-testid="files-table">
               <thead>
                 <tr>
-                  <th>Name</th>
-                  <th>Size</th>
-                  <th>Modified</th>
-                  <th>Mode</th>
-                  <th>Actions</th>
+                  <th>{t('files.col.name')}</th>
+                  <th>{t('files.col.size')}</th>
+                  <th>{t('files.col.mtime')}</th>
+                  <th>{t('files.col.mode')}</th>
+                  <th>{t('files.col.actions')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -187,7 +274,7 @@ export default function Browser() {
                           when={e.type === 'dir'}
                           fallback={
                             <A
-                              href={`/p/files/edit?path=${encodeURIComponent(join(path(), e.name))}`}
+                              href={editorHref(root(), join(path(), e.name))}
                               data-testid={`file-open-${e.name}`}
                             >
                               {e.name}
@@ -200,14 +287,24 @@ export default function Browser() {
                         </Show>
                       </td>
                       <td>{e.type === 'dir' ? '' : formatSize(e.size)}</td>
-                      <td>{new Date(e.mtime).toLocaleString()}</td>
-                      <td>{e.mode}</td>
+                      <td>{formatTime(e.mtime)}</td>
+                      <td>
+                        <code data-testid={`file-mode-${e.name}`}>{e.mode}</code>
+                      </td>
                       <td style={{ display: 'flex', gap: '0.25rem' }}>
                         <a class="wc-btn" href={download(e)} download="">
-                          Download
+                          {t('files.download')}
                         </a>
                         <button type="button" class="wc-btn" onClick={() => rename(e)}>
-                          Rename
+                          {t('files.rename')}
+                        </button>
+                        <button
+                          type="button"
+                          class="wc-btn"
+                          data-testid={`file-perms-${e.name}`}
+                          onClick={() => setPermsOf(e)}
+                        >
+                          {t('files.permissions')}
                         </button>
                         <button
                           type="button"
@@ -215,7 +312,7 @@ export default function Browser() {
                           data-testid={`file-delete-${e.name}`}
                           onClick={() => remove(e)}
                         >
-                          Delete
+                          {t('files.delete')}
                         </button>
                       </td>
                     </tr>
@@ -226,22 +323,35 @@ export default function Browser() {
           </Show>
         </Show>
       </Show>
+      <Show when={permsOf()}>
+        {(e) => (
+          <PermissionsDialog
+            root={root()}
+            path={join(path(), e().name)}
+            entry={e()}
+            onClose={() => setPermsOf(null)}
+            onDone={refetch}
+          />
+        )}
+      </Show>
       <details style={{ 'margin-top': '1.5rem' }}>
-        <summary>Trash ({trash()?.items.length ?? 0})</summary>
+        <summary>{t('files.trash', { count: trash()?.items.length ?? 0 })}</summary>
         <ul data-testid="files-trash">
           <For each={trash()?.items ?? []}>
             {(item) => (
               <li>
                 {item.path}{' '}
                 <small>
-                  ({new Date(item.deletedAt).toLocaleString()}, {item.deletedBy})
+                  ({formatTime(item.deletedAt)}, {item.deletedBy})
                 </small>{' '}
                 <button
                   type="button"
                   class="wc-btn"
-                  onClick={() => run(() => api.post('/trash/restore', { id: item.id }), 'Restored')}
+                  onClick={() =>
+                    run(() => api.post('/trash/restore', { id: item.id }), t('files.done.restored'))
+                  }
                 >
-                  Restore
+                  {t('files.restore')}
                 </button>
               </li>
             )}

@@ -3,6 +3,8 @@ import { A, useSearchParams } from '@solidjs/router';
 import { ApiError, ErrorState, Loading, useApi, useToast } from '@webcasa/ui';
 import { basicSetup, EditorView } from 'codemirror';
 import { createResource, createSignal, onCleanup, Show } from 'solid-js';
+import { useFilesI18n } from '../i18n.js';
+import { folderHref } from '../SearchPanel.js';
 import { errorText, parent } from '../shared.js';
 
 interface FileAnswer {
@@ -48,10 +50,15 @@ async function languageFor(name: string): Promise<Extension[]> {
 }
 
 export default function Edit() {
+  const { t } = useFilesI18n();
   const api = useApi().plugin('files');
   const toast = useToast();
-  const [params] = useSearchParams<{ path?: string }>();
+  const [params] = useSearchParams<{ path?: string; root?: string }>();
   const path = () => params.path ?? '';
+  const root = () => {
+    const n = Number(params.root ?? 0);
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  };
   const [etag, setEtag] = createSignal('');
   const [dirty, setDirty] = createSignal(false);
   const [conflict, setConflict] = createSignal(false);
@@ -59,11 +66,14 @@ export default function Edit() {
   let view: EditorView | undefined;
   onCleanup(() => view?.destroy());
 
-  const [file] = createResource(path, async (p) => {
-    const answer = await api.get<FileAnswer>('/read', { path: p });
-    setEtag(answer.etag);
-    return answer;
-  });
+  const [file] = createResource(
+    () => ({ root: root(), path: path() }),
+    async (q) => {
+      const answer = await api.get<FileAnswer>('/read', q);
+      setEtag(answer.etag);
+      return answer;
+    },
+  );
 
   async function mount(el: HTMLDivElement, answer: FileAnswer) {
     const language = await languageFor(path());
@@ -86,6 +96,7 @@ export default function Edit() {
     setSaving(true);
     try {
       const answer = await api.post<{ etag: string }>('/write', {
+        root: root(),
         path: path(),
         content: view.state.doc.toString(),
         ...(force ? {} : { etag: etag() }),
@@ -93,7 +104,7 @@ export default function Edit() {
       setEtag(answer.etag);
       setDirty(false);
       setConflict(false);
-      toast({ kind: 'success', title: 'Saved' });
+      toast({ kind: 'success', title: t('files.edit.saved') });
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) setConflict(true);
       else toast({ kind: 'error', title: errorText(error) });
@@ -102,7 +113,7 @@ export default function Edit() {
     }
   }
 
-  const download = () => `/api/plugins/files/download?path=${encodeURIComponent(path())}`;
+  const download = () => `/api/plugins/files/download?root=${root()}&path=${encodeURIComponent(path())}`;
 
   return (
     <section
@@ -117,23 +128,23 @@ export default function Edit() {
     >
       <h1 data-testid="editor-title">{path()}</h1>
       <p>
-        <A href={`/p/files/?path=${encodeURIComponent(parent(path()))}`}>Back to the folder</A>
+        <A href={folderHref(root(), parent(path()))}>{t('files.edit.back')}</A>
       </p>
       <Show
         when={!file.error}
         fallback={
           <Show
             when={file.error instanceof ApiError && file.error.status === 413}
-            fallback={<ErrorState title="Could not open the file" error={file.error} />}
+            fallback={<ErrorState title={t('files.edit.openError')} error={file.error} />}
           >
             <p data-testid="editor-too-large">
-              This file is too large for the editor. <a href={download()}>Download it</a> instead.
+              {t('files.edit.tooLarge')} <a href={download()}>{t('files.edit.downloadInstead')}</a>
             </p>
           </Show>
         }
       >
         <Show when={file()} fallback={<Loading />}>
-          <Show when={!file()!.binary} fallback={<p>This looks like a binary file; download it instead.</p>}>
+          <Show when={!file()!.binary} fallback={<p>{t('files.edit.binary')}</p>}>
             <div
               style={{ display: 'flex', gap: '0.5rem', 'margin-bottom': '0.5rem', 'align-items': 'center' }}
             >
@@ -144,20 +155,20 @@ export default function Edit() {
                 disabled={saving()}
                 onClick={() => save()}
               >
-                Save
+                {t('files.edit.save')}
               </button>
               <span data-testid="editor-state">
-                {saving() ? 'Saving…' : dirty() ? 'Unsaved changes' : 'Saved'}
+                {saving() ? t('files.edit.saving') : dirty() ? t('files.edit.dirty') : t('files.edit.saved')}
               </span>
             </div>
             <Show when={conflict()}>
               <div role="alert" class="card" data-testid="editor-conflict">
-                The file changed on the server since you opened it.{' '}
+                {t('files.edit.conflict')}{' '}
                 <button type="button" class="wc-btn" onClick={() => location.reload()}>
-                  Reload (lose my changes)
+                  {t('files.edit.reload')}
                 </button>{' '}
                 <button type="button" class="wc-btn" onClick={() => save(true)}>
-                  Overwrite
+                  {t('files.edit.overwrite')}
                 </button>
               </div>
             </Show>

@@ -3,6 +3,7 @@ import { useApi, useShell } from '@webcasa/ui';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal as XTerm } from '@xterm/xterm';
 import { createSignal, For, onCleanup, Show } from 'solid-js';
+import { useFilesI18n } from '../i18n.js';
 
 interface Tab {
   id: number;
@@ -11,6 +12,7 @@ interface Tab {
 
 /** One terminal session in a tab: xterm + fit addon over `WS /ws/plugins/files/terminal`. */
 function Session(props: { socketUrl: string; visible: boolean; onStatus: (s: string) => void }) {
+  const { t } = useFilesI18n();
   let socket: WebSocket | undefined;
   let term: XTerm | undefined;
   let fit: FitAddon | undefined;
@@ -31,11 +33,11 @@ function Session(props: { socketUrl: string; visible: boolean; onStatus: (s: str
     socket.onmessage = (ev) => {
       const m = JSON.parse(String(ev.data));
       if (m.type === 'output') term?.write(m.data);
-      else if (m.type === 'ready') props.onStatus('connected');
-      else if (m.type === 'exit') props.onStatus(`ended: ${m.reason}`);
+      else if (m.type === 'ready') props.onStatus(t('files.term.connected'));
+      else if (m.type === 'exit') props.onStatus(t('files.term.ended', { reason: m.reason }));
       else if (m.type === 'error') term?.write(`\r\n\x1b[31m${m.message}\x1b[0m\r\n`);
     };
-    socket.onclose = () => props.onStatus('closed');
+    socket.onclose = () => props.onStatus(t('files.term.closed'));
     term.onData((data) => send({ type: 'input', data }));
     term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
     // Copy: the selection is copied with Ctrl+Shift+C; paste with Ctrl+Shift+V (or the browser's own).
@@ -70,27 +72,28 @@ function Session(props: { socketUrl: string; visible: boolean; onStatus: (s: str
 }
 
 export default function TerminalPage() {
+  const { t } = useFilesI18n();
   const api = useApi().plugin('files');
   const shell = useShell();
   const isAdmin = () => shell.me()?.user.role === 'admin';
   let next = 1;
   // Tab objects stay the same while their status changes, so <For> keeps each session alive.
-  const [tabs, setTabs] = createSignal<Tab[]>([{ id: next++, title: 'Shell 1' }]);
+  const [tabs, setTabs] = createSignal<Tab[]>([{ id: next++, title: t('files.term.shell', { n: 1 }) }]);
   const [statuses, setStatuses] = createSignal<Record<number, string>>({});
   const [active, setActive] = createSignal(1);
   const add = () => {
     const id = next++;
-    setTabs((t) => [...t, { id, title: `Shell ${id}` }]);
+    setTabs((all) => [...all, { id, title: t('files.term.shell', { n: id }) }]);
     setActive(id);
   };
   const close = (id: number) => {
-    setTabs((t) => t.filter((x) => x.id !== id));
+    setTabs((all) => all.filter((x) => x.id !== id));
     if (active() === id) setActive(tabs()[0]?.id ?? 0);
   };
   return (
     <div class="page">
-      <h1>Terminal</h1>
-      <Show when={isAdmin()} fallback={<p>The terminal is for admins only.</p>}>
+      <h1>{t('files.term.title')}</h1>
+      <Show when={isAdmin()} fallback={<p>{t('files.term.adminOnly')}</p>}>
         <div role="tablist" style={{ display: 'flex', gap: '0.25rem', 'margin-bottom': '0.5rem' }}>
           <For each={tabs()}>
             {(tab) => (
@@ -102,12 +105,12 @@ export default function TerminalPage() {
                   aria-selected={active() === tab.id}
                   onClick={() => setActive(tab.id)}
                 >
-                  {tab.title} <small>({statuses()[tab.id] ?? 'connecting'})</small>
+                  {tab.title} <small>({statuses()[tab.id] ?? t('files.term.connecting')})</small>
                 </button>
                 <button
                   type="button"
                   class="wc-btn"
-                  aria-label={`Close ${tab.title}`}
+                  aria-label={t('files.term.close', { name: tab.title })}
                   onClick={() => close(tab.id)}
                 >
                   ×
@@ -116,7 +119,7 @@ export default function TerminalPage() {
             )}
           </For>
           <button type="button" class="wc-btn" data-testid="terminal-new-tab" onClick={add}>
-            + New tab
+            {t('files.term.new')}
           </button>
         </div>
         <For each={tabs()}>
