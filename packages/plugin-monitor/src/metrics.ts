@@ -56,3 +56,25 @@ export function average(list: Metrics[]): Metrics {
   for (const k of Object.keys(sum)) out[k] = round((sum[k] ?? 0) / (count[k] ?? 1), 3);
   return out;
 }
+
+/**
+ * The lowest and highest value per key over several rows, each row an average with optional
+ * own extremes (`min`/`max`; a key missing there counts as its average).
+ */
+export function peaks(rows: { avg: Metrics; min?: Metrics; max?: Metrics }[]): {
+  min: Metrics;
+  max: Metrics;
+} {
+  const min: Metrics = {};
+  const max: Metrics = {};
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.avg)) {
+      if (!Number.isFinite(v)) continue;
+      const lo = r.min?.[k] ?? v;
+      const hi = r.max?.[k] ?? v;
+      if (!(k in min) || lo < (min[k] as number)) min[k] = lo;
+      if (!(k in max) || hi > (max[k] as number)) max[k] = hi;
+    }
+  }
+  return { min, max };
+}

@@ -16,6 +16,19 @@ export interface RuleState {
   lastValue: number | null;
 }
 
+/**
+ * A rule state to persist, or `state: null` when the rule's state is gone (rule deleted,
+ * disabled or its condition changed). Produced by {@link RuleEngine.takeChanges}.
+ */
+export interface StateChange {
+  ruleId: number;
+  state: RuleState | null;
+}
+
+/** The part of a rule its state depends on: a state saved for another key is stale. */
+export const ruleKey = (r: Pick<Rule, 'metric' | 'comparison' | 'threshold'>): string =>
+  `${r.metric} ${r.comparison} ${r.threshold}`;
+
 const breaches = (cmp: Comparison, value: number, threshold: number): boolean => {
   switch (cmp) {
     case '>':
@@ -48,6 +61,8 @@ const breaches = (cmp: Comparison, value: number, threshold: number): boolean =>
 export class RuleEngine {
   #rules = new Map<number, Rule>();
   #state = new Map<number, RuleState>();
+  /** Rules whose pending/firing state changed since the last {@link takeChanges}. */
+  #changed = new Set<number>();
 
   /** Replaces the rule set; a rule's state survives when its metric, comparison and threshold did not change. */
   setRules(rules: Rule[]): void {
@@ -61,9 +76,36 @@ export class RuleEngine {
         before.metric === after.metric &&
         before.comparison === after.comparison &&
         before.threshold === after.threshold;
-      if (!same) this.#state.delete(id);
+      if (!same) {
+        this.#state.delete(id);
+        this.#changed.add(id);
+      }
     }
+    for (const id of this.#rules.keys()) if (!next.has(id)) this.#changed.add(id);
     this.#rules = next;
+  }
+
+  /**
+   * Takes back saved states after a restart, so an alert that was firing does not fire again
+   * and a pending duration keeps counting from when it began. Call after {@link setRules};
+   * states of unknown or disabled rules are ignored.
+   */
+  restore(states: Iterable<StateChange>): void {
+    for (const { ruleId, state } of states) {
+      if (!state || this.#rules.get(ruleId)?.enabled !== true) continue;
+      this.#state.set(ruleId, { ...state });
+    }
+  }
+
+  /**
+   * The states changed since the last call: a pending duration began or was interrupted, an
+   * alert fired or resolved, a rule's state was dropped. Not every sample (the last value alone
+   * is not a change), so persisting them costs a write per transition only.
+   */
+  takeChanges(): StateChange[] {
+    const out = [...this.#changed].map((ruleId) => ({ ruleId, state: this.state(ruleId) ?? null }));
+    this.#changed.clear();
+    return out;
   }
 
   state(id: number): RuleState | undefined {
@@ -85,15 +127,20 @@ export class RuleEngine {
       s.lastValue = value;
       if (!s.firing) {
         if (breaches(rule.comparison, value, rule.threshold)) {
-          s.pendingSince ??= at;
+          if (s.pendingSince === null) {
+            s.pendingSince = at;
+            this.#changed.add(rule.id);
+          }
           if (at - s.pendingSince >= rule.durationSeconds * 1000) {
             s.firing = true;
             s.firedAt = at;
             s.pendingSince = null;
+            this.#changed.add(rule.id);
             out.push({ kind: 'fired', rule, value, at });
           }
-        } else {
+        } else if (s.pendingSince !== null) {
           s.pendingSince = null;
+          this.#changed.add(rule.id);
         }
       } else {
         const above = rule.comparison === '>' || rule.comparison === '>=';
@@ -103,6 +150,7 @@ export class RuleEngine {
         if (cleared) {
           s.firing = false;
           s.firedAt = null;
+          this.#changed.add(rule.id);
           out.push({ kind: 'resolved', rule, value, at });
         }
       }

@@ -6,16 +6,18 @@ import {
 } from '@webcasa/plugin-sdk';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { average, flatten } from './metrics.js';
+import { flatten } from './metrics.js';
 import { type AlertNotice, type ChannelResult, describe, sendEmail, sendWebhook } from './notify.js';
-import { RuleEngine, type Transition } from './rules.js';
+import { RuleEngine, ruleKey, type Transition } from './rules.js';
 import { createSystemSource } from './source-si.js';
 import {
   history,
+  loadRuleStates,
   type MaintenanceResult,
   type MonitorDatabase,
   maintain,
   migrations,
+  saveRuleStates,
   writeMinute,
 } from './store.js';
 import {
@@ -33,7 +35,7 @@ export type { AlertNotice, ChannelResult } from './notify.js';
 export { RuleEngine, type Transition } from './rules.js';
 export { createFakeSource, type FakeSource } from './source-fake.js';
 export { createSystemSource } from './source-si.js';
-export type { MonitorDatabase } from './store.js';
+export type { Aggregate, HistoryResult, MonitorDatabase } from './store.js';
 export type { Comparison, MetricSource, Metrics, Range, Rule, Sample } from './types.js';
 
 /** Payload of `monitor.alert.fired` and `monitor.alert.resolved`. */
@@ -109,6 +111,7 @@ const metricName = z
 const historyQuery = z.object({
   metric: metricName,
   range: z.enum(['1h', '24h', '7d', '30d'], { error: 'must be one of 1h, 24h, 7d, 30d' }).default('1h'),
+  agg: z.enum(['avg', 'min', 'max', 'all'], { error: 'must be one of avg, min, max, all' }).default('avg'),
 });
 
 const ruleBody = z.object({
@@ -198,13 +201,32 @@ export function createMonitorPlugin(
         void p.finally(() => deliveries.delete(p));
       };
 
+      let keys = new Map<number, string>();
+      const keyOf = (id: number) => keys.get(id);
+      // Rule-state writes run one after another, in the order the engine changed.
+      let saving: Promise<void> = Promise.resolve();
+      const saveStates = (): Promise<void> => {
+        const changes = engine.takeChanges();
+        if (changes.length === 0) return saving;
+        const snapshot = new Map(keys);
+        saving = saving
+          .then(() => saveRuleStates(ctx.db, changes, (id) => snapshot.get(id), now()))
+          .catch((e: unknown) => ctx.logger.warn('alert state not saved', { error: String(e) }));
+        return saving;
+      };
+
       async function loadRules(): Promise<Rule[]> {
         const rows = await ctx.db.selectFrom('plugin_monitor_rules').selectAll().orderBy('id').execute();
         const rules = rows.map(toRule);
+        keys = new Map(rules.filter((r) => r.enabled).map((r) => [r.id, ruleKey(r)]));
         engine.setRules(rules);
+        await saveStates();
         return rules;
       }
       await loadRules();
+      // After a restart: take back firing alerts and pending durations (see plugin_monitor_rule_state).
+      engine.restore(await loadRuleStates(ctx.db, keyOf));
+      engine.takeChanges();
 
       // The docker plugin is optional; its service is looked up at most once a minute.
       let docker: { at: number; service: DockerStatsService | null } = { at: -Infinity, service: null };
@@ -228,6 +250,9 @@ export function createMonitorPlugin(
             memBytes: Number(c.memBytes) || 0,
           }));
         } catch (e) {
+          // An engine that is down (or not checked yet at start) means no container
+          // metrics this round; plugin-docker shows and retries that state itself.
+          if ((e as { status?: number }).status === 503) return [];
           ctx.logger.warn('docker container stats failed', { error: String(e) });
           return [];
         }
@@ -237,7 +262,7 @@ export function createMonitorPlugin(
         if (!minute || minute.list.length === 0) return;
         const { bucket, list } = minute;
         minute = { bucket, list: [] };
-        await writeMinute(ctx.db, bucket, average(list));
+        await writeMinute(ctx.db, bucket, list);
       }
 
       async function onTransition(t: Transition): Promise<void> {
@@ -320,7 +345,11 @@ export function createMonitorPlugin(
         if (minute && minute.bucket !== bucket) await flushMinute();
         if (!minute || minute.bucket !== bucket) minute = { bucket, list: [] };
         minute.list.push(metrics);
-        for (const t of engine.evaluate(metrics, ts)) track(onTransition(t));
+        const transitions = engine.evaluate(metrics, ts);
+        // The new state is saved before anyone is told, so a restart right after a `fired`
+        // notification does not fire the same alert again.
+        await saveStates();
+        for (const t of transitions) track(onTransition(t));
         if (sockets.size > 0) {
           const message = JSON.stringify({ type: 'sample', sample: latest });
           for (const s of sockets) s.send(message);
@@ -407,11 +436,11 @@ export function createMonitorPlugin(
       ctx.router.get('/history', async (c) => {
         const parsed = historyQuery.safeParse(c.req.query());
         if (!parsed.success) return badRequest(c, 'query', parsed.error);
-        const { metric, range } = parsed.data;
+        const { metric, range, agg } = parsed.data;
         const to = now();
         const from = to - RANGES[range as Range];
-        const { points, step } = await history(ctx.db, metric, from, to);
-        return c.json({ metric, range, from, to, step, points });
+        const result = await history(ctx.db, metric, from, to, { agg });
+        return c.json({ metric, range, agg, from, to, ...result });
       });
 
       const withState = (rule: Rule) => {

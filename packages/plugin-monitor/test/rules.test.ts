@@ -60,4 +60,41 @@ describe('RuleEngine', () => {
     e.setRules([rule({ durationSeconds: 0, threshold: 95 })]);
     expect(e.state(1)).toBeUndefined();
   });
+
+  it('reports state changes on transitions only, not on every sample', () => {
+    const e = new RuleEngine();
+    e.setRules([rule()]);
+    const changes = (v: number, sec: number) => {
+      e.evaluate({ 'cpu.total': v }, sec * 1000);
+      return e
+        .takeChanges()
+        .map((c) =>
+          c.state ? (c.state.firing ? 'firing' : c.state.pendingSince === null ? 'ok' : 'pending') : 'gone',
+        );
+    };
+    expect(changes(50, 0)).toEqual([]);
+    expect(changes(90, 10)).toEqual(['pending']);
+    expect(changes(91, 20)).toEqual([]);
+    expect(changes(92, 70)).toEqual(['firing']);
+    expect(changes(93, 80)).toEqual([]);
+    expect(changes(60, 90)).toEqual(['ok']);
+    e.setRules([]);
+    expect(e.takeChanges()).toEqual([{ ruleId: 1, state: null }]);
+  });
+
+  it('takes back a saved state for enabled rules only', () => {
+    const e = new RuleEngine();
+    e.setRules([rule(), rule({ id: 2, enabled: false })]);
+    const saved = { pendingSince: null, firing: true, firedAt: 5, lastValue: 95 };
+    e.restore([
+      { ruleId: 1, state: saved },
+      { ruleId: 2, state: saved },
+      { ruleId: 3, state: saved },
+    ]);
+    expect(e.state(1)).toEqual(saved);
+    expect(e.state(2)).toBeUndefined();
+    expect(e.state(3)).toBeUndefined();
+    // Still firing: the next breaching sample does not fire again.
+    expect(e.evaluate({ 'cpu.total': 99 }, 10_000)).toEqual([]);
+  });
 });

@@ -122,6 +122,17 @@ describe('web entry', () => {
     await page.screenshot({ path: join(shots, 'history.png'), fullPage: true });
   });
 
+  it('shows the lowest and highest values as a band on the 30 d chart', async () => {
+    await page.goto(`${t.url}/p/monitor/history`);
+    await page.locator('.uplot canvas').first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('history-chart').getAttribute('data-series')).toBe('1');
+    await page.getByRole('button', { name: '30d' }).click();
+    await expect
+      .poll(() => page.getByTestId('history-chart').getAttribute('data-series'), { timeout: 5000 })
+      .toBe('3');
+    await page.getByText('highest', { exact: true }).first().waitFor();
+  });
+
   it('adds an alert rule from the rules page', async () => {
     await page.goto(`${t.url}/p/monitor/rules`);
     await page.getByLabel('Name').fill('Browser rule');
@@ -133,5 +144,28 @@ describe('web entry', () => {
       expect.objectContaining({ name: 'Browser rule', threshold: 150, metric: 'cpu.total' }),
     ]);
     await page.screenshot({ path: join(shots, 'rules.png'), fullPage: true });
+  });
+
+  it('shows its pages and the card in Chinese when the language is switched', async () => {
+    await page.goto(`${t.url}/p/monitor`);
+    await page.getByRole('heading', { name: 'Monitor' }).waitFor();
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '监控' }).waitFor();
+    await page.getByRole('meter', { name: '总计' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('columnheader', { name: '网卡' }).waitFor();
+    await page.getByRole('link', { name: '告警规则' }).first().click();
+    await page.getByRole('heading', { name: '告警规则' }).waitFor();
+    await page.getByRole('button', { name: '添加规则' }).waitFor();
+    await page
+      .getByText('正常', { exact: true })
+      .or(page.getByText('已停用', { exact: true }))
+      .first()
+      .waitFor();
+    await page.goto(`${t.url}/`);
+    await page.getByTestId('monitor-card').getByRole('meter', { name: '内存' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('monitor-card').getByRole('link', { name: '详情' }).waitFor();
+    await page.screenshot({ path: join(shots, 'dashboard-zh-CN.png') });
+    // Back to English for whoever runs next in this browser profile.
+    await page.getByLabel('语言').selectOption('en');
   });
 });

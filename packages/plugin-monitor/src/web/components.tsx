@@ -1,5 +1,6 @@
 import { A } from '@solidjs/router';
 import type { JSX } from 'solid-js';
+import { useMonitorI18n } from './i18n.js';
 
 /** A labelled horizontal bar for a percentage (0–100), coloured by level. */
 export function Meter(props: { label: string; value: number; detail?: string }) {
@@ -53,16 +54,17 @@ export function Section(props: { title: string; children: JSX.Element }) {
 }
 
 export function Tabs() {
+  const { t } = useMonitorI18n();
   const link = (href: string, label: string) => (
     <A class="wc-btn" href={`/p/monitor${href}`} end>
       {label}
     </A>
   );
   return (
-    <nav aria-label="Monitor" style={{ display: 'flex', gap: '0.5rem', margin: '0 0 1rem' }}>
-      {link('/', 'Now')}
-      {link('/history', 'History')}
-      {link('/rules', 'Alert rules')}
+    <nav aria-label={t('monitor.tabs')} style={{ display: 'flex', gap: '0.5rem', margin: '0 0 1rem' }}>
+      {link('/', t('monitor.tab.now'))}
+      {link('/history', t('monitor.tab.history'))}
+      {link('/rules', t('monitor.tab.rules'))}
     </nav>
   );
 }

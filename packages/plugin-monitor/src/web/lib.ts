@@ -33,11 +33,19 @@ export function formatBytes(n: number): string {
 export const formatRate = (n: number) => `${formatBytes(n)}/s`;
 export const pct = (n: number) => `${n.toFixed(1)} %`;
 
-export function formatUptime(seconds: number): string {
+/** Uptime in the largest two units, worded by `t` (see the `monitor.unit.*` strings). */
+export function formatUptime(
+  seconds: number,
+  t: (
+    key: 'monitor.unit.daysHours' | 'monitor.unit.hoursMinutes' | 'monitor.unit.min',
+    params: Record<string, unknown>,
+  ) => string,
+): string {
   const d = Math.floor(seconds / 86_400);
   const h = Math.floor((seconds % 86_400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
-  return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
+  if (d > 0) return t('monitor.unit.daysHours', { d, h });
+  return h > 0 ? t('monitor.unit.hoursMinutes', { h, m }) : t('monitor.unit.min', { n: m });
 }
 
 /**

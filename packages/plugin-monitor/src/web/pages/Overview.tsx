@@ -1,19 +1,21 @@
 import { ErrorState, Loading } from '@webcasa/ui';
 import { For, Show } from 'solid-js';
 import { Meter, Section, Tabs } from '../components.js';
+import { useMonitorI18n } from '../i18n.js';
 import { formatBytes, formatRate, formatUptime, useLiveSample } from '../lib.js';
 
 export default function Overview() {
+  const { t } = useMonitorI18n();
   const { sample, error, connected } = useLiveSample();
+  const of = (used: number, total: number) =>
+    t('monitor.of', { used: formatBytes(used), total: formatBytes(total) });
   return (
     <div class="page">
-      <h1>Monitor</h1>
+      <h1>{t('monitor.title')}</h1>
       <Tabs />
       <Show
         when={sample()}
-        fallback={
-          error() ? <ErrorState title="Could not read the machine's metrics" error={error()} /> : <Loading />
-        }
+        fallback={error() ? <ErrorState title={t('monitor.readError')} error={error()} /> : <Loading />}
       >
         {(s) => (
           <div
@@ -23,43 +25,44 @@ export default function Overview() {
               'grid-template-columns': 'repeat(auto-fill, minmax(20rem, 1fr))',
             }}
           >
-            <Section title="CPU">
-              <Meter label="Total" value={s().cpu.total} />
-              <For each={s().cpu.cores}>{(v, i) => <Meter label={`Core ${i()}`} value={v} />}</For>
+            <Section title={t('monitor.cpu')}>
+              <Meter label={t('monitor.total')} value={s().cpu.total} />
+              <For each={s().cpu.cores}>
+                {(v, i) => <Meter label={t('monitor.core', { n: i() })} value={v} />}
+              </For>
               <p style={{ color: 'var(--wc-muted)', 'font-size': '0.875rem' }}>
-                Load {s().load.l1.toFixed(2)} / {s().load.l5.toFixed(2)} / {s().load.l15.toFixed(2)} · up{' '}
-                {formatUptime(s().uptime)} · {connected() ? 'live' : 'refreshing every 5 s'}
+                {t('monitor.loadLine', {
+                  l1: s().load.l1.toFixed(2),
+                  l5: s().load.l5.toFixed(2),
+                  l15: s().load.l15.toFixed(2),
+                  uptime: formatUptime(s().uptime, t),
+                })}{' '}
+                · {connected() ? t('monitor.live') : t('monitor.polling')}
               </p>
             </Section>
-            <Section title="Memory">
+            <Section title={t('monitor.memory')}>
               <Meter
-                label="Memory"
+                label={t('monitor.memory')}
                 value={s().memory.usedPct}
-                detail={`${formatBytes(s().memory.used)} of ${formatBytes(s().memory.total)}`}
+                detail={of(s().memory.used, s().memory.total)}
               />
               <Meter
-                label="Swap"
+                label={t('monitor.swap')}
                 value={s().memory.swapPct}
-                detail={`${formatBytes(s().memory.swapUsed)} of ${formatBytes(s().memory.swapTotal)}`}
+                detail={of(s().memory.swapUsed, s().memory.swapTotal)}
               />
             </Section>
-            <Section title="Disks">
+            <Section title={t('monitor.disks')}>
               <For each={s().disks}>
-                {(d) => (
-                  <Meter
-                    label={d.mount}
-                    value={d.usedPct}
-                    detail={`${formatBytes(d.used)} of ${formatBytes(d.size)}`}
-                  />
-                )}
+                {(d) => <Meter label={d.mount} value={d.usedPct} detail={of(d.used, d.size)} />}
               </For>
               <table class="wc-table" style={{ width: '100%', 'font-size': '0.875rem' }}>
-                <caption class="sr-only">Disk I/O</caption>
+                <caption class="sr-only">{t('monitor.diskIo')}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Device</th>
-                    <th scope="col">Read</th>
-                    <th scope="col">Write</th>
+                    <th scope="col">{t('monitor.device')}</th>
+                    <th scope="col">{t('monitor.read')}</th>
+                    <th scope="col">{t('monitor.write')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -75,13 +78,13 @@ export default function Overview() {
                 </tbody>
               </table>
             </Section>
-            <Section title="Network">
+            <Section title={t('monitor.network')}>
               <table class="wc-table" style={{ width: '100%', 'font-size': '0.875rem' }}>
                 <thead>
                   <tr>
-                    <th scope="col">Interface</th>
-                    <th scope="col">In</th>
-                    <th scope="col">Out</th>
+                    <th scope="col">{t('monitor.interface')}</th>
+                    <th scope="col">{t('monitor.in')}</th>
+                    <th scope="col">{t('monitor.out')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -98,14 +101,14 @@ export default function Overview() {
               </table>
             </Section>
             <Show when={s().processes.length > 0}>
-              <Section title="Top processes">
+              <Section title={t('monitor.processes')}>
                 <table class="wc-table" style={{ width: '100%', 'font-size': '0.875rem' }}>
                   <thead>
                     <tr>
-                      <th scope="col">PID</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">CPU</th>
-                      <th scope="col">Memory</th>
+                      <th scope="col">{t('monitor.pid')}</th>
+                      <th scope="col">{t('monitor.name')}</th>
+                      <th scope="col">{t('monitor.cpu')}</th>
+                      <th scope="col">{t('monitor.memory')}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -124,9 +127,15 @@ export default function Overview() {
               </Section>
             </Show>
             <Show when={s().containers.length > 0}>
-              <Section title="Containers">
+              <Section title={t('monitor.containers')}>
                 <For each={s().containers}>
-                  {(c) => <Meter label={c.name} value={c.cpu} detail={`${formatBytes(c.memBytes)} memory`} />}
+                  {(c) => (
+                    <Meter
+                      label={c.name}
+                      value={c.cpu}
+                      detail={t('monitor.containerMemory', { size: formatBytes(c.memBytes) })}
+                    />
+                  )}
                 </For>
               </Section>
             </Show>

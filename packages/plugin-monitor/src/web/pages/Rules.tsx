@@ -1,6 +1,7 @@
 import { DataTable, EmptyState, ErrorState, Loading, useConfirm, useToast } from '@webcasa/ui';
 import { createResource, createSignal, Show } from 'solid-js';
 import { Tabs } from '../components.js';
+import { type MessageKey, useMonitorI18n } from '../i18n.js';
 import { monitorApi, type RuleView } from '../lib.js';
 
 const blank = {
@@ -13,6 +14,7 @@ const blank = {
 };
 
 export default function Rules() {
+  const { t } = useMonitorI18n();
   const api = monitorApi();
   const toast = useToast();
   const confirm = useConfirm();
@@ -32,7 +34,7 @@ export default function Rules() {
     try {
       await api.post('/rules', form());
       setForm({ ...blank });
-      toast({ kind: 'success', title: 'Rule added' });
+      toast({ kind: 'success', title: t('monitor.rules.added') });
       await refetch();
     } catch (error) {
       const err = error as { field?: string; message: string };
@@ -49,7 +51,8 @@ export default function Rules() {
   }
 
   async function remove(rule: RuleView) {
-    if (!(await confirm({ title: `Delete the rule "${rule.name}"?`, danger: true }))) return;
+    if (!(await confirm({ title: t('monitor.rules.confirmDelete', { name: rule.name }), danger: true })))
+      return;
     await api.delete(`/rules/${rule.id}`);
     await refetch();
   }
@@ -62,7 +65,7 @@ export default function Rules() {
       const failed = Object.entries(results).filter(([, r]) => r.startsWith('failed'));
       toast({
         kind: failed.length ? 'error' : 'success',
-        title: failed.length ? 'Some notifications failed' : 'Test notification sent',
+        title: failed.length ? t('monitor.rules.testFailed') : t('monitor.rules.testSent'),
         body: Object.entries(results)
           .map(([ch, r]) => `${ch}: ${r}`)
           .join(' · '),
@@ -72,9 +75,9 @@ export default function Rules() {
     }
   }
 
-  const input = (key: keyof typeof blank, label: string, type: 'text' | 'number' = 'number') => (
+  const input = (key: keyof typeof blank, label: MessageKey, type: 'text' | 'number' = 'number') => (
     <label class="wc-field">
-      <span>{label}</span>
+      <span>{t(label)}</span>
       <input
         class="wc-input"
         type={type}
@@ -90,16 +93,11 @@ export default function Rules() {
 
   return (
     <div class="page">
-      <h1>Alert rules</h1>
+      <h1>{t('monitor.rules.title')}</h1>
       <Tabs />
-      <p style={{ color: 'var(--wc-muted)' }}>
-        A rule fires when its metric stays past the threshold for the whole duration, and resolves once the
-        value is back past the threshold by the hysteresis. Firing and resolving post a panel message, the
-        events <code>monitor.alert.fired</code>/<code>monitor.alert.resolved</code>, and the webhook and
-        e-mail set in the plugin's settings.
-      </p>
+      <p style={{ color: 'var(--wc-muted)' }}>{t('monitor.rules.intro')}</p>
       <button type="button" class="wc-btn" onClick={testSend}>
-        Send a test notification
+        {t('monitor.rules.test')}
       </button>
       <form
         onSubmit={add}
@@ -113,10 +111,10 @@ export default function Rules() {
           'align-items': 'end',
         }}
       >
-        {input('name', 'Name', 'text')}
-        {input('metric', 'Metric', 'text')}
+        {input('name', 'monitor.rules.name', 'text')}
+        {input('metric', 'monitor.rules.metric', 'text')}
         <label class="wc-field">
-          <span>Comparison</span>
+          <span>{t('monitor.rules.comparison')}</span>
           <select
             class="wc-input"
             value={form().comparison}
@@ -128,11 +126,11 @@ export default function Rules() {
             <option value="<=">&lt;=</option>
           </select>
         </label>
-        {input('threshold', 'Threshold')}
-        {input('durationSeconds', 'For (seconds)')}
-        {input('hysteresis', 'Hysteresis')}
+        {input('threshold', 'monitor.rules.threshold')}
+        {input('durationSeconds', 'monitor.rules.duration')}
+        {input('hysteresis', 'monitor.rules.hysteresis')}
         <button type="submit" class="wc-btn wc-btn-primary" disabled={busy()}>
-          Add rule
+          {t('monitor.rules.add')}
         </button>
         <Show when={fieldError()}>
           {(f) => (
@@ -144,39 +142,44 @@ export default function Rules() {
       </form>
       <Show
         when={!rules.error}
-        fallback={<ErrorState title="Could not load the rules" error={rules.error} onRetry={refetch} />}
+        fallback={<ErrorState title={t('monitor.rules.loadError')} error={rules.error} onRetry={refetch} />}
       >
         <Show when={rules()} fallback={<Loading />}>
           {(list) => (
             <Show
               when={list().length > 0}
-              fallback={
-                <EmptyState title="No alert rules yet" body="Add one above, e.g. cpu.total > 90 for 300 s." />
-              }
+              fallback={<EmptyState title={t('monitor.rules.empty')} body={t('monitor.rules.emptyBody')} />}
             >
               <DataTable
-                caption="Alert rules"
+                caption={t('monitor.rules.caption')}
                 rows={list()}
                 rowKey={(r) => r.id}
                 columns={[
-                  { key: 'name', header: 'Name', sortable: true },
-                  { key: 'metric', header: 'Metric', sortable: true },
+                  { key: 'name', header: t('monitor.rules.name'), sortable: true },
+                  { key: 'metric', header: t('monitor.rules.metric'), sortable: true },
                   {
                     key: 'condition',
-                    header: 'Condition',
+                    header: t('monitor.rules.condition'),
                     value: (r: RuleView) =>
-                      `${r.comparison} ${r.threshold} for ${r.durationSeconds} s (±${r.hysteresis})`,
+                      t('monitor.rules.conditionValue', {
+                        comparison: r.comparison,
+                        threshold: r.threshold,
+                        duration: r.durationSeconds,
+                        hysteresis: r.hysteresis,
+                      }),
                   },
                   {
                     key: 'state',
-                    header: 'State',
+                    header: t('monitor.rules.state'),
                     sortable: true,
-                    value: (r: RuleView) => (r.enabled ? r.state : 'disabled'),
-                    render: (r: RuleView) => <span class="wc-badge">{r.enabled ? r.state : 'disabled'}</span>,
+                    value: (r: RuleView) => t(`monitor.state.${r.enabled ? r.state : 'disabled'}`),
+                    render: (r: RuleView) => (
+                      <span class="wc-badge">{t(`monitor.state.${r.enabled ? r.state : 'disabled'}`)}</span>
+                    ),
                   },
                   {
                     key: 'lastValue',
-                    header: 'Last value',
+                    header: t('monitor.rules.lastValue'),
                     value: (r: RuleView) => (r.lastValue === null ? '—' : String(r.lastValue)),
                   },
                   {
@@ -185,10 +188,10 @@ export default function Rules() {
                     render: (r: RuleView) => (
                       <span style={{ display: 'flex', gap: '0.25rem' }}>
                         <button type="button" class="wc-btn" onClick={() => toggle(r)}>
-                          {r.enabled ? 'Disable' : 'Enable'}
+                          {r.enabled ? t('monitor.rules.disable') : t('monitor.rules.enable')}
                         </button>
                         <button type="button" class="wc-btn" onClick={() => remove(r)}>
-                          Delete
+                          {t('monitor.rules.delete')}
                         </button>
                       </span>
                     ),
