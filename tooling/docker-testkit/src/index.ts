@@ -20,9 +20,44 @@ export const DEFAULT_SOCKET = '/var/run/docker.sock';
 export const BUSYBOX_IMAGE = 'webcasa-test/busybox:1';
 
 const APPLETS = [
-  'sh', 'ls', 'cat', 'echo', 'sleep', 'httpd', 'wget', 'env', 'printf', 'mkdir', 'rm', 'cp', 'mv',
-  'touch', 'grep', 'head', 'tail', 'wc', 'date', 'id', 'hostname', 'true', 'false', 'test', 'nc',
-  'ps', 'kill', 'top', 'yes', 'seq', 'dd', 'tee', 'sed', 'awk', 'find', 'chmod', 'stat', 'uname',
+  'sh',
+  'ls',
+  'cat',
+  'echo',
+  'sleep',
+  'httpd',
+  'wget',
+  'env',
+  'printf',
+  'mkdir',
+  'rm',
+  'cp',
+  'mv',
+  'touch',
+  'grep',
+  'head',
+  'tail',
+  'wc',
+  'date',
+  'id',
+  'hostname',
+  'true',
+  'false',
+  'test',
+  'nc',
+  'ps',
+  'kill',
+  'top',
+  'yes',
+  'seq',
+  'dd',
+  'tee',
+  'sed',
+  'awk',
+  'find',
+  'chmod',
+  'stat',
+  'uname',
 ];
 
 export function dockerSocket(): string {
@@ -43,7 +78,9 @@ export function engineRequest(
     const req = request({ socketPath, method, path, headers, timeout: 120_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`docker engine request ${method} ${path} timed out`)));
@@ -77,7 +114,8 @@ export async function ensureDocker(socketPath = dockerSocket()): Promise<void> {
       'No Docker engine answers and dockerd is not installed: apt-get install -y docker.io docker-compose',
     );
   }
-  if (process.getuid?.() !== 0) throw new Error(`No Docker engine answers on ${socketPath} (start dockerd as root)`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`No Docker engine answers on ${socketPath} (start dockerd as root)`);
   const log = openSync(join(tmpdir(), 'webcasa-dockerd.log'), 'a');
   const child = spawn(dockerd, [], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
@@ -85,11 +123,19 @@ export async function ensureDocker(socketPath = dockerSocket()): Promise<void> {
     if (await pingable(socketPath)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`dockerd did not answer on ${socketPath} within 60 s (see ${join(tmpdir(), 'webcasa-dockerd.log')})`);
+  throw new Error(
+    `dockerd did not answer on ${socketPath} within 60 s (see ${join(tmpdir(), 'webcasa-dockerd.log')})`,
+  );
 }
 
 /** A POSIX tar archive built in memory (ustar headers; files and symlinks only). */
-function tarEntry(name: string, type: 'file' | 'dir' | 'symlink', data: Buffer, linkName = '', mode = 0o755): Buffer {
+function tarEntry(
+  name: string,
+  type: 'file' | 'dir' | 'symlink',
+  data: Buffer,
+  linkName = '',
+  mode = 0o755,
+): Buffer {
   const header = Buffer.alloc(512, 0);
   header.write(name, 0, 100, 'utf8');
   header.write(`${mode.toString(8).padStart(7, '0')}\0`, 100, 8, 'ascii');
@@ -97,7 +143,14 @@ function tarEntry(name: string, type: 'file' | 'dir' | 'symlink', data: Buffer, 
   header.write('0000000\0', 116, 8, 'ascii');
   const size = type === 'file' ? data.length : 0;
   header.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 12, 'ascii');
-  header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 12, 'ascii');
+  header.write(
+    `${Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    12,
+    'ascii',
+  );
   header.write('        ', 148, 8, 'ascii');
   header.write(type === 'file' ? '0' : type === 'dir' ? '5' : '2', 156, 1, 'ascii');
   header.write(linkName, 157, 100, 'utf8');
@@ -122,10 +175,17 @@ async function busyboxRootfsTar(): Promise<Buffer> {
     tarEntry('bin/busybox', 'file', binary),
     tarEntry('tmp/', 'dir', Buffer.alloc(0), '', 0o1777),
     tarEntry('etc/', 'dir', Buffer.alloc(0)),
-    tarEntry('etc/passwd', 'file', Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n'), '', 0o644),
+    tarEntry(
+      'etc/passwd',
+      'file',
+      Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n'),
+      '',
+      0o644,
+    ),
     tarEntry('etc/group', 'file', Buffer.from('root:x:0:\nnogroup:x:65534:\n'), '', 0o644),
   ];
-  for (const applet of APPLETS) parts.push(tarEntry(`bin/${applet}`, 'symlink', Buffer.alloc(0), 'busybox', 0o777));
+  for (const applet of APPLETS)
+    parts.push(tarEntry(`bin/${applet}`, 'symlink', Buffer.alloc(0), 'busybox', 0o777));
   parts.push(Buffer.alloc(1024, 0));
   return Buffer.concat(parts);
 }
@@ -154,7 +214,8 @@ export async function ensureBusyboxImage(tag = BUSYBOX_IMAGE, ...aliases: string
     );
     if (res.status !== 200) throw new Error(`docker import failed (${res.status}): ${res.body}`);
     id = await inspect(tag);
-    if (!id) throw new Error(`docker import of ${tag} reported success but the image is missing: ${res.body}`);
+    if (!id)
+      throw new Error(`docker import of ${tag} reported success but the image is missing: ${res.body}`);
   }
   for (const alias of aliases) {
     if (await inspect(alias)) continue;
@@ -189,7 +250,9 @@ export async function removeContainersByPrefix(prefix: string): Promise<void> {
 }
 
 /** Write a throwaway file into a fresh temp dir (handy for compose projects in tests). */
-export async function tempDirWith(files: Record<string, string>): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDirWith(
+  files: Record<string, string>,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'webcasa-docker-'));
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
