@@ -1,0 +1,88 @@
+import { useApi } from '@webcasa/ui';
+
+export const PLUGIN = 'app-store';
+export const storeApi = () => useApi().plugin(PLUGIN);
+export const logoUrl = (source: number, id: string) =>
+  `/api/plugins/${PLUGIN}/apps/${source}/${encodeURIComponent(id)}/logo`;
+
+export interface AppSummary {
+  source: number;
+  id: string;
+  name: string;
+  short_desc: string;
+  categories: string[];
+  version: string;
+  tipi_version: number;
+  author: string;
+  exposable: boolean;
+  deprecated: boolean;
+  available: boolean;
+}
+
+export interface FormFieldView {
+  type: string;
+  label: string;
+  env_variable: string;
+  placeholder?: string;
+  hint?: string;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  regex?: string;
+  pattern_error?: string;
+  default?: string | number | boolean;
+  options?: { label: string; value: string }[];
+  encoding?: 'hex' | 'base64';
+}
+
+export interface AppDetail extends AppSummary {
+  description: string;
+  descriptionHtml: string;
+  source_url: string;
+  website: string | null;
+  port: number | null;
+  supported_architectures: string[] | null;
+  form_fields: FormFieldView[];
+  hasLogo: boolean;
+  installed: { status: string; tipiVersion: number } | null;
+}
+
+export interface Finding {
+  rule: string;
+  severity: 'danger' | 'warning';
+  service: string;
+  path: string;
+  message: string;
+}
+
+export interface InstalledApp {
+  id: string;
+  source: number;
+  name: string;
+  version: string;
+  tipiVersion: number;
+  status: string;
+  state: string | null;
+  domain: string | null;
+  tls: string;
+  port: number;
+  url: string;
+  values: Record<string, string>;
+  lastError: string | null;
+  update: { version: string; tipiVersion: number } | null;
+  backups: { name: string; size: number; at: number }[];
+}
+
+export interface SourceView {
+  id: number;
+  name: string;
+  kind: 'git' | 'local';
+  location: string;
+  branch: string | null;
+  lastSyncAt: number | null;
+  lastSyncOk: boolean | null;
+  lastError: string | null;
+  lastCommit: string | null;
+  apps: number;
+  problems: { app: string; file: string; field: string; message: string }[];
+}
