@@ -117,8 +117,16 @@ const keepNativeExternal = {
   },
 };
 
-const requireBanner =
-  "import { createRequire as __webcasaCreateRequire } from 'node:module';\nconst require = __webcasaCreateRequire(import.meta.url);";
+// Bundled CommonJS dependencies still call require() and read __dirname (ssh2,
+// under dockerode, locates its WebAssembly that way); give them both.
+const requireBanner = [
+  "import { createRequire as __webcasaCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __webcasaFileURLToPath } from 'node:url';",
+  "import { dirname as __webcasaDirname } from 'node:path';",
+  'const require = __webcasaCreateRequire(import.meta.url);',
+  'const __filename = __webcasaFileURLToPath(import.meta.url);',
+  'const __dirname = __webcasaDirname(__filename);',
+].join('\n');
 
 /**
  * Each plugin the distribution ships becomes a plain-Node package under
@@ -172,7 +180,6 @@ if (webOnly) {
     sourcemap: true,
     plugins: [keepNativeExternal],
     banner: {
-      // Bundled CommonJS dependencies still call require(); give them one.
       js: `#!/usr/bin/env node\n${requireBanner}`,
     },
     logLevel: 'warning',

@@ -7,5 +7,10 @@ import { defineDistribution } from '@webcasa/core';
  */
 export default defineDistribution({
   name: 'Web.Casa',
-  plugins: ['@webcasa/plugin-files', '@webcasa/plugin-monitor'],
+  plugins: [
+    '@webcasa/plugin-files',
+    '@webcasa/plugin-monitor',
+    '@webcasa/plugin-docker',
+    '@webcasa/plugin-app-store',
+  ],
 });

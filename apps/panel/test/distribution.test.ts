@@ -58,6 +58,21 @@ describe('the default distribution, built', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const setup = await (await fetch(`${url}/api/auth/setup`)).json();
     expect(setup).toMatchObject({ needed: true });
+    // Every plugin the distribution ships starts from its bundle on plain Node.
+    const setupToken = /setup token:\s+(\S+)/.exec(output())![1]!;
+    const session = await fetch(`${url}/api/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ setupToken, username: 'admin', password: 'a long enough passphrase 1' }),
+    });
+    expect(session.status).toBe(201);
+    const { token } = (await session.json()) as { token: string };
+    const list = await fetch(`${url}/api/admin/plugins`, { headers: { authorization: `Bearer ${token}` } });
+    const { plugins } = (await list.json()) as { plugins: { id: string; status: string }[] };
+    expect(
+      Object.fromEntries(plugins.map((p) => [p.id, p.status])),
+      output(),
+    ).toMatchObject({ files: 'running', monitor: 'running', docker: 'running', 'app-store': 'running' });
     // The built shell is served at / and for history routes, with its CSP.
     for (const path of ['/', '/setup']) {
       const page = await fetch(`${url}${path}`);
