@@ -98,6 +98,34 @@ describe('file browser in chromium', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('creates a folder and renames it in dialogs, showing a refused name beside the field', async () => {
+    writeFileSync(join(rootA, 'taken.txt'), 'x');
+    await page.goto(`${t.url}/p/files/`);
+    await page.getByRole('button', { name: 'New folder' }).click();
+    let dialog = page.getByRole('dialog', { name: 'New folder' });
+    await dialog.getByTestId('name-input').fill('reports');
+    await dialog.getByTestId('name-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('file-row-reports').waitFor();
+    expect(statSync(join(rootA, 'reports')).isDirectory()).toBe(true);
+
+    await page.getByTestId('file-row-reports').getByRole('button', { name: 'Rename' }).click();
+    dialog = page.getByRole('dialog', { name: 'Rename' });
+    expect(await dialog.getByTestId('name-input').inputValue()).toBe('reports');
+    // A name that exists is refused by the API: the error shows and the typed text stays.
+    await dialog.getByTestId('name-input').fill('taken.txt');
+    await dialog.getByTestId('name-submit').click();
+    await dialog.getByTestId('name-error').waitFor();
+    expect(await dialog.getByTestId('name-input').inputValue()).toBe('taken.txt');
+    expect(statSync(join(rootA, 'reports')).isDirectory()).toBe(true);
+    await dialog.getByTestId('name-input').fill('reports-2026');
+    await dialog.getByTestId('name-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('file-row-reports-2026').waitFor();
+    expect(statSync(join(rootA, 'reports-2026')).isDirectory()).toBe(true);
+    expect(() => statSync(join(rootA, 'reports'))).toThrow();
+  });
+
   it('finds a file by its content and opens it from the results', async () => {
     writeFileSync(join(rootA, 'deep', 'inside', 'needle.txt'), 'first line\nthe magic word is xyzzy\n');
     writeFileSync(join(rootA, 'deep', 'hay.txt'), 'nothing to see\n');

@@ -2,6 +2,7 @@ import { A, useSearchParams } from '@solidjs/router';
 import { EmptyState, ErrorState, Loading, useApi, useConfirm, useShell, useToast } from '@webcasa/ui';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { useFilesI18n } from '../i18n.js';
+import NameDialog from '../NameDialog.js';
 import PermissionsDialog from '../PermissionsDialog.js';
 import SearchPanel, { editorHref, folderHref } from '../SearchPanel.js';
 import { type Entry, errorText, formatSize, join, parent, type TrashItem } from '../shared.js';
@@ -39,6 +40,7 @@ export default function Browser() {
   const [dragging, setDragging] = createSignal(false);
   const [permsOf, setPermsOf] = createSignal<Entry | null>(null);
   const [searching, setSearching] = createSignal(false);
+  const [asking, setAsking] = createSignal<Omit<Parameters<typeof NameDialog>[0], 'onClose'> | null>(null);
 
   const crumbs = () => {
     const parts = path() ? path().split('/') : [];
@@ -59,6 +61,12 @@ export default function Browser() {
     trashActions.refetch();
   }
 
+  /** After a dialog's action succeeded: say so and show the new state. */
+  function done(message: string) {
+    toast({ kind: 'success', title: message });
+    refetch();
+  }
+
   async function upload(files: FileList | File[]) {
     const list = [...files];
     const r = root();
@@ -76,14 +84,18 @@ export default function Browser() {
     refetch();
   }
 
-  const rename = (e: Entry) => {
-    const to = prompt(t('files.prompt.rename'), join(path(), e.name));
-    if (to && to !== join(path(), e.name))
-      run(
-        () => api.post('/rename', { root: root(), from: join(path(), e.name), to }),
-        t('files.done.renamed'),
-      );
-  };
+  const rename = (e: Entry) =>
+    setAsking({
+      title: t('files.rename'),
+      label: t('files.prompt.rename'),
+      initial: join(path(), e.name),
+      submitLabel: t('files.rename'),
+      onSubmit: async (to) => {
+        if (to === join(path(), e.name)) return;
+        await api.post('/rename', { root: root(), from: join(path(), e.name), to });
+        done(t('files.done.renamed'));
+      },
+    });
   const remove = async (e: Entry) => {
     if (
       !(await confirm({
@@ -98,19 +110,26 @@ export default function Browser() {
       t('files.done.trashed'),
     );
   };
-  const newFolder = () => {
-    const name = prompt(t('files.prompt.folder'));
-    if (name)
-      run(() => api.post('/mkdir', { root: root(), path: join(path(), name) }), t('files.done.folder'));
-  };
-  const newFile = () => {
-    const name = prompt(t('files.prompt.file'));
-    if (name)
-      run(
-        () => api.post('/write', { root: root(), path: join(path(), name), content: '', etag: null }),
-        t('files.done.file'),
-      );
-  };
+  const newFolder = () =>
+    setAsking({
+      title: t('files.newFolder'),
+      label: t('files.prompt.folder'),
+      submitLabel: t('files.create'),
+      onSubmit: async (name) => {
+        await api.post('/mkdir', { root: root(), path: join(path(), name) });
+        done(t('files.done.folder'));
+      },
+    });
+  const newFile = () =>
+    setAsking({
+      title: t('files.newFile'),
+      label: t('files.prompt.file'),
+      submitLabel: t('files.create'),
+      onSubmit: async (name) => {
+        await api.post('/write', { root: root(), path: join(path(), name), content: '', etag: null });
+        done(t('files.done.file'));
+      },
+    });
   const download = (e: Entry) =>
     `/api/plugins/files/download?root=${root()}&path=${encodeURIComponent(join(path(), e.name))}`;
 
@@ -323,6 +342,7 @@ export default function Browser() {
           </Show>
         </Show>
       </Show>
+      <Show when={asking()}>{(a) => <NameDialog {...a()} onClose={() => setAsking(null)} />}</Show>
       <Show when={permsOf()}>
         {(e) => (
           <PermissionsDialog
