@@ -69,10 +69,12 @@ describe('the default distribution, built', () => {
     const { token } = (await session.json()) as { token: string };
     const list = await fetch(`${url}/api/admin/plugins`, { headers: { authorization: `Bearer ${token}` } });
     const { plugins } = (await list.json()) as { plugins: { id: string; status: string }[] };
-    expect(
-      Object.fromEntries(plugins.map((p) => [p.id, p.status])),
-      output(),
-    ).toMatchObject({ files: 'running', monitor: 'running', docker: 'running', 'app-store': 'running' });
+    expect(Object.fromEntries(plugins.map((p) => [p.id, p.status])), output()).toMatchObject({
+      files: 'running',
+      monitor: 'running',
+      docker: 'running',
+      'app-store': 'running',
+    });
     // The built shell is served at / and for history routes, with its CSP.
     for (const path of ['/', '/setup']) {
       const page = await fetch(`${url}${path}`);
