@@ -1,8 +1,10 @@
 import '@xterm/xterm/css/xterm.css';
+import '../docker.css';
 import { Dialog, useShell, useToast } from '@webcasa/ui';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { createResource, createSignal, For, onCleanup, Show } from 'solid-js';
+import { CreateContainer } from '../CreateContainer.js';
 import { bytes, DockerPage, docker, errorText, useDockerI18n } from '../lib.js';
 
 interface Row {
@@ -30,6 +32,7 @@ function ContainerList() {
   const shell = useShell();
   const [rows, { refetch }] = createResource(() => api.get<{ items: Row[] }>('/containers'));
   const [panel, setPanel] = createSignal<{ kind: 'logs' | 'stats' | 'exec'; row: Row } | null>(null);
+  const [creating, setCreating] = createSignal(false);
   const act = async (row: Row, action: string) => {
     try {
       if (action === 'remove') await api.delete(`/containers/${row.id}?force=1`);
@@ -41,6 +44,21 @@ function ContainerList() {
   };
   return (
     <>
+      <p>
+        <button type="button" class="wc-btn wc-btn-primary" onClick={() => setCreating(true)}>
+          {t('docker.createContainer')}
+        </button>
+      </p>
+      <Show when={creating()}>
+        <CreateContainer
+          onClose={() => setCreating(false)}
+          onCreated={(name) => {
+            setCreating(false);
+            toast({ kind: 'success', title: t('docker.created', { name }) });
+            void refetch();
+          }}
+        />
+      </Show>
       <table class="wc-table" aria-label={t('docker.containers')}>
         <thead>
           <tr>
@@ -53,7 +71,7 @@ function ContainerList() {
         <tbody>
           <For each={rows()?.items}>
             {(row) => (
-              <tr>
+              <tr data-testid={`container-${row.name}`}>
                 <td>
                   {row.name}
                   <Show when={row.stack}>
@@ -94,8 +112,9 @@ function ContainerList() {
           <Dialog
             title={`${p().row.name}: ${t(`docker.${p().kind === 'exec' ? 'terminal' : p().kind}`)}`}
             onClose={() => setPanel(null)}
+            class="docker-xwide-dialog"
           >
-            <div style={{ width: 'min(60rem, 90vw)' }}>
+            <div>
               <Show when={p().kind === 'logs'}>
                 <Logs url={api.socketUrl(`/containers/${p().row.id}/logs`)} />
               </Show>

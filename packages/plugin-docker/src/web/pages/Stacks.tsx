@@ -1,3 +1,4 @@
+import '../docker.css';
 import { ApiError, Dialog, RunProgress, useApi, useToast } from '@webcasa/ui';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import type { SafetyFinding, SafetyReview, StackInfo } from '../../api.js';
@@ -117,7 +118,11 @@ function StackList() {
       </Show>
       <Show when={logs()}>
         {(l) => (
-          <Dialog title={`${t('docker.logs')}: ${l().name}`} onClose={() => setLogs(null)}>
+          <Dialog
+            title={`${t('docker.logs')}: ${l().name}`}
+            onClose={() => setLogs(null)}
+            class="docker-xwide-dialog"
+          >
             <pre style={{ 'max-height': '60vh', overflow: 'auto', 'font-size': '0.8rem' }}>{l().text}</pre>
           </Dialog>
         )}
@@ -193,8 +198,8 @@ function CreateStack(props: { onClose: () => void; onStarted: (runId: string) =>
 
   return (
     <>
-      <Dialog title={t('docker.newStack')} onClose={props.onClose}>
-        <form onSubmit={submit} style={{ display: 'grid', gap: '0.75rem', 'min-width': 'min(48rem, 90vw)' }}>
+      <Dialog title={t('docker.newStack')} onClose={props.onClose} class="docker-wide-dialog">
+        <form onSubmit={submit} style={{ display: 'grid', gap: '0.75rem' }}>
           <label class="wc-field">
             <span>{t('docker.name')}</span>
             <input
