@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { PluginContext, PluginEnv } from '@webcasa/plugin-sdk';
 import { TLS_MODES } from '@webcasa/plugin-sdk';
 import type { Context, Hono } from 'hono';
@@ -10,6 +11,7 @@ import { AppStoreError, parse } from './errors.js';
 import { imageType } from './logo.js';
 import { renderMarkdown } from './markdown.js';
 import type { Sources } from './sources/manager.js';
+import type { SyncSchedule } from './sources/schedule.js';
 
 const formValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({});
 const risks = z.array(z.string().min(1).max(64)).max(50).optional();
@@ -56,6 +58,10 @@ const listQuery = z.object({
 });
 const appParams = z.object({ source: z.coerce.number().int().positive(), app: z.string().min(1).max(64) });
 const idParam = z.object({ id: z.string().min(1).max(64) });
+const backupParams = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(255),
+});
 const sourceParam = z.object({ id: z.coerce.number().int().positive() });
 
 async function jsonBody(c: Context): Promise<unknown> {
@@ -70,9 +76,9 @@ async function jsonBody(c: Context): Promise<unknown> {
 export function registerRoutes(
   ctx: PluginContext,
   router: Hono<PluginEnv>,
-  deps: { catalog: Catalog; sources: Sources; apps: AppManager },
+  deps: { catalog: Catalog; sources: Sources; apps: AppManager; schedule?: SyncSchedule },
 ): void {
-  const { catalog, sources, apps } = deps;
+  const { catalog, sources, apps, schedule } = deps;
   const writeApps = ctx.requireScope('apps.write');
   const writeSources = ctx.requireScope('sources.write');
 
@@ -233,6 +239,29 @@ export function registerRoutes(
     return c.json(await apps.uninstall(id, q.deleteData === 'true', c.get('user').username), 202);
   });
 
+  // Backups hold app.env (passwords): downloading one needs the same scope as changing the app.
+  router.get('/installed/:id/backups/:name', writeApps, async (c) => {
+    const p = parse(backupParams, c.req.param(), 'params');
+    const backup = await apps.backup(p.id, p.name);
+    const handle = await open(backup.path, 'r').catch(() => {
+      throw new AppStoreError(
+        404,
+        'WEBCASA_APP_STORE_NOT_FOUND',
+        `backup ${backup.name} not found`,
+        'params.name',
+      );
+    });
+    const { size } = await handle.stat();
+    const stream = Readable.toWeb(handle.createReadStream()) as unknown as ReadableStream<Uint8Array>;
+    return c.body(stream, 200, {
+      'Content-Type': 'application/gzip',
+      'Content-Length': String(size),
+      'Content-Disposition': `attachment; filename="${backup.name.replace(/[^\w.-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+  });
+
   router.get('/installed/:id/logs', async (c) => {
     const { id } = parse(idParam, c.req.param(), 'params');
     const q = parse(
@@ -244,7 +273,13 @@ export function registerRoutes(
   });
 
   // --- sources -------------------------------------------------------------------------------
-  router.get('/sources', async (c) => c.json({ items: await sources.list() }));
+  router.get('/sources', async (c) =>
+    c.json({
+      items: await sources.list(),
+      syncIntervalHours: schedule?.state.intervalHours ?? null,
+      nextSyncAt: schedule?.state.nextSyncAt ?? null,
+    }),
+  );
 
   router.post('/sources', writeSources, async (c) => {
     const b = parse(sourceBody, await jsonBody(c), 'body');

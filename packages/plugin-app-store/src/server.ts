@@ -5,6 +5,7 @@ import { type AppStoreDatabase, migrations } from './db.js';
 import type {} from './docker-api.js';
 import { registerRoutes } from './routes.js';
 import { Sources } from './sources/manager.js';
+import { SyncSchedule } from './sources/schedule.js';
 
 export { AppManager } from './apps/manager.js';
 export { Catalog } from './catalog.js';
@@ -45,15 +46,25 @@ export default defineServerPlugin({
     );
     await sources.loadAll();
     const apps = new AppManager(ctx as never, docker, catalog);
-    registerRoutes(ctx as PluginContext, ctx.router, { catalog, sources, apps });
 
     // Git stores are fetched daily (or as configured); local folders are re-read with them.
-    const hours = (await ctx.config.get('syncIntervalHours')) ?? 24;
-    ctx.schedule.every(hours * 3_600_000, async () => {
-      for (const view of await sources.syncAll()) {
-        if (view.lastError)
-          ctx.logger.warn('app store sync failed', { source: view.id, error: view.lastError });
-      }
+    // The interval follows the setting: a change replans the timer without a restart.
+    const schedule = new SyncSchedule(
+      (ms, fn) => ctx.schedule.every(ms, fn),
+      async () => {
+        for (const view of await sources.syncAll()) {
+          if (view.lastError)
+            ctx.logger.warn('app store sync failed', { source: view.id, error: view.lastError });
+        }
+      },
+    );
+    schedule.plan((await ctx.config.get('syncIntervalHours')) ?? 24);
+    ctx.config.watch((config) => {
+      const before = schedule.state.intervalHours;
+      schedule.plan(config.syncIntervalHours ?? 24);
+      if (schedule.state.intervalHours !== before)
+        ctx.logger.info('store sync interval changed', { hours: schedule.state.intervalHours });
     });
+    registerRoutes(ctx as PluginContext, ctx.router, { catalog, sources, apps, schedule });
   },
 });

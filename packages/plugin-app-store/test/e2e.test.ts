@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -52,6 +53,32 @@ async function finished(runId: string) {
     );
   }
   return info;
+}
+
+/** A GET with the path sent exactly as given (fetch would normalise `../`). */
+function rawGet(path: string, token: string): Promise<{ status: number; body: Buffer }> {
+  const url = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: 'GET',
+        agent: false,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function install(extra: Record<string, unknown> = {}) {
@@ -172,7 +199,15 @@ describe('app store end to end', () => {
       domain,
       publish: 'loopback',
       update: null,
+      values: { GREETING: 'hello' },
+      secrets: ['E2E_SECRET'],
     });
+    // The generated secret is never sent back, in the list either.
+    expect(installed.body.values).not.toHaveProperty('E2E_SECRET');
+    const secret = /^E2E_SECRET=(.*)$/m.exec(envText)?.[1] ?? '';
+    expect(JSON.stringify((await t.client.get('/api/plugins/app-store/installed')).body)).not.toContain(
+      secret,
+    );
     const sites = await t.client.get('/api/sites');
     const items = sites.body.sites;
     expect(items.filter((s: { domains: string[] }) => s.domains.includes(domain))).toHaveLength(1);
@@ -211,9 +246,54 @@ describe('app store end to end', () => {
     expect(history).toContain('2.0.0');
   });
 
+  it('downloads a backup listed for the app; any other name is 404, never a file outside', async () => {
+    const view = await t.client.get(`/api/plugins/app-store/installed/${appId}`);
+    const name = view.body.backups[0].name as string;
+    const base = `/api/plugins/app-store/installed/${appId}/backups`;
+    const res = await fetch(`${t.url}${base}/${encodeURIComponent(name)}`, {
+      headers: { authorization: `Bearer ${t.client.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/gzip');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${name}"`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const onDisk = readFileSync(join(t.dataDir, 'plugins', 'app-store', 'backups', appId, name));
+    expect(bytes.equals(onDisk)).toBe(true);
+    expect(bytes.subarray(0, 2).toString('hex')).toBe('1f8b');
+    // Hostile names: traversal (raw and encoded), absolute paths, files that exist but are not backups.
+    const token = t.client.token;
+    for (const path of [
+      `${base}/..%2Fx`,
+      `${base}/..%2F..%2Fapp-data%2F${appId}%2Fapp.env`,
+      `${base}/%2e%2e%2f%2e%2e%2fapp-data%2f${appId}%2fapp.env`,
+      `${base}/..%5C..%5Capp.env`,
+      `${base}/%2Fetc%2Fpasswd`,
+      `${base}/${encodeURIComponent(`${name}/../${name}`)}`,
+      `${base}/${encodeURIComponent(`${name}.partial`)}`,
+      `${base}/../../app-data/${appId}/app.env`,
+      `${base}/..`,
+      `/api/plugins/app-store/installed/nope/backups/${encodeURIComponent(name)}`,
+      `/api/plugins/app-store/installed/..%2F${appId}/backups/${encodeURIComponent(name)}`,
+    ]) {
+      const r = await rawGet(path, token);
+      expect([400, 404], `${path} → ${r.status}`).toContain(r.status);
+      expect(r.body.includes(Buffer.from('GREETING=')), path).toBe(false);
+      expect(r.body.subarray(0, 2).toString('hex'), path).not.toBe('1f8b');
+    }
+    const missing = await t.client.get(`${base}/..%2Fx`);
+    expect(missing.body.error).toMatchObject({ code: 'WEBCASA_APP_STORE_NOT_FOUND', field: 'params.name' });
+    // Backups hold app.env: viewers may not download them.
+    const viewer = await t.clientAs('viewer');
+    expect((await viewer.get(`${base}/${encodeURIComponent(name)}`)).status).toBe(403);
+  });
+
   it('changes settings: env and compose re-rendered and redeployed', async () => {
+    const envPath = join(t.dataDir, 'plugins', 'app-store', 'app-data', appId, 'app.env');
+    const secretBefore = /^E2E_SECRET=(.*)$/m.exec(readFileSync(envPath, 'utf8'))?.[1];
+    expect(secretBefore).toMatch(/^[0-9a-f]{16}$/);
+    // A secret sent empty keeps its value (the settings dialog never sees it).
     const res = await t.client.put(`/api/plugins/app-store/installed/${appId}/settings`, {
-      values: { GREETING: 'changed' },
+      values: { GREETING: 'changed', E2E_SECRET: '' },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     await finished(res.body.runId);
@@ -224,6 +304,7 @@ describe('app store end to end', () => {
     expect(page.body).toContain('version 2.0.0 says changed');
     const env = readFileSync(join(t.dataDir, 'plugins', 'app-store', 'app-data', appId, 'app.env'), 'utf8');
     expect(env).toContain('GREETING=changed');
+    expect(env).toContain(`E2E_SECRET=${secretBefore}`);
     const bad = await t.client.put(`/api/plugins/app-store/installed/${appId}/settings`, {
       values: { GREETING: '' },
     });

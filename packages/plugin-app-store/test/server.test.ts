@@ -158,3 +158,29 @@ describe('install checks', () => {
     expect((await viewer.get(`${base}/apps`)).status).toBe(200);
   });
 });
+
+describe('settings', () => {
+  it('follows a changed sync interval without a restart', async () => {
+    const before = await t.client.get(`${base}/sources`);
+    expect(before.body.syncIntervalHours).toBe(24);
+    expect(before.body.nextSyncAt).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    const put = await t.client.put('/api/admin/plugins/app-store/config', { syncIntervalHours: 2 });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const after = await t.client.get(`${base}/sources`);
+    expect(after.body.syncIntervalHours).toBe(2);
+    const now = Date.now();
+    expect(after.body.nextSyncAt).toBeGreaterThan(now + 2 * 3_600_000 - 60_000);
+    expect(after.body.nextSyncAt).toBeLessThanOrEqual(now + 2 * 3_600_000);
+    // The longest setting (720 h) is accepted and planned, not turned into a runaway timer.
+    await t.client.put('/api/admin/plugins/app-store/config', { syncIntervalHours: 720 });
+    const longest = await t.client.get(`${base}/sources`);
+    expect(longest.body.syncIntervalHours).toBe(720);
+    // Without the hourly tick Node would fire such a timer every millisecond: no sync happens.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      (await t.client.get(`${base}/sources`)).body.items.find((s: { id: number }) => s.id === 1).lastSyncAt,
+    ).toBe(before.body.items.find((s: { id: number }) => s.id === 1).lastSyncAt);
+    await t.client.put('/api/admin/plugins/app-store/config', { syncIntervalHours: null });
+    expect((await t.client.get(`${base}/sources`)).body.syncIntervalHours).toBe(24);
+  });
+});

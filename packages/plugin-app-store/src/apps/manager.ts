@@ -65,7 +65,10 @@ export interface InstalledView {
   publish: PublishMode;
   siteId: number | null;
   url: string;
+  /** The form's values, without the secret ones (see `secrets`). */
   values: Record<string, string>;
+  /** Env names of secret fields (password, random, or named like a secret) that hold a value: never sent back. */
+  secrets: string[];
   acceptedRisks: string[];
   lastError: string | null;
   installedAt: number;
@@ -77,6 +80,37 @@ export interface InstalledView {
 type Ctx = PluginContext<{ keepBackups: number }, AppStoreDatabase>;
 
 const fieldOf = (env: string) => `body.values.${env}`;
+
+const SECRET_NAME =
+  /PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
+
+/**
+ * Whether a form field holds a secret: `password` and `random` fields, and any field whose
+ * env name looks like one. Secrets are never sent back to the browser.
+ */
+export function isSecretField(field: { type: string; env_variable: string }): boolean {
+  return field.type === 'password' || field.type === 'random' || SECRET_NAME.test(field.env_variable);
+}
+
+/**
+ * Split stored form values into the ones that may be shown and the names of secret ones.
+ * Without the app's definition (its store is gone) every value counts as secret.
+ */
+export function splitSecrets(
+  fields: readonly { type: string; env_variable: string }[] | null,
+  values: Record<string, string>,
+): { values: Record<string, string>; secrets: string[] } {
+  const secret = new Set(
+    fields ? fields.filter(isSecretField).map((f) => f.env_variable) : Object.keys(values),
+  );
+  const shown: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (!secret.has(key) && !SECRET_NAME.test(key)) shown[key] = value;
+    else if (value !== '') secrets.push(key);
+  }
+  return { values: shown, secrets: secrets.sort() };
+}
 
 /** A failed update whose previous version was deployed again. */
 class RolledBack extends Error {}
@@ -126,6 +160,7 @@ export class AppManager {
     const stack = await this.docker.getStack(row.stack).catch(() => null);
     const store = this.catalog.get(row.source_id, row.id);
     const proto = row.domain ? (row.tls === 'off' ? 'http' : 'https') : 'http';
+    const form = splitSecrets(store?.config.form_fields ?? null, JSON.parse(row.form_values));
     return {
       id: row.id,
       source: row.source_id,
@@ -140,7 +175,8 @@ export class AppManager {
       publish: row.publish,
       siteId: row.site_id,
       url: row.domain ? `${proto}://${row.domain}` : `http://<this-server>:${row.port}`,
-      values: JSON.parse(row.form_values),
+      values: form.values,
+      secrets: form.secrets,
       acceptedRisks: JSON.parse(row.accepted_risks),
       lastError: row.last_error,
       installedAt: row.installed_at,
@@ -580,7 +616,16 @@ export class AppManager {
     }
     const app = this.storeApp(row.source_id, id, 'params.id');
     // The installed version's definition may differ from the store's; settings use the store's, as Runtipi does.
-    const values = { ...JSON.parse(row.form_values), ...(input.values ?? {}) };
+    // A secret sent empty (or not at all) keeps its stored value: the browser never sees secrets,
+    // and an emptied `random` field would otherwise be generated anew (breaking the app's data).
+    const stored = JSON.parse(row.form_values) as Record<string, string>;
+    const values: Record<string, FormValue> = { ...stored };
+    const secretEnvs = new Set(app.config.form_fields.filter(isSecretField).map((f) => f.env_variable));
+    for (const [key, value] of Object.entries(input.values ?? {})) {
+      const empty = value === '' || value === null || value === undefined;
+      if (empty && secretEnvs.has(key) && stored[key]) continue;
+      values[key] = value;
+    }
     const domain =
       input.domain === undefined
         ? row.domain
@@ -640,6 +685,18 @@ export class AppManager {
     const result = await this.docker.stackAction(row.stack, action);
     if (result.ok) await this.#setStatus(id, action === 'stop' ? 'stopped' : 'running');
     return result;
+  }
+
+  /**
+   * One of the app's backups, for download: only a name listed for that installed app is
+   * answered (the name is compared with the folder's listing, never joined as given); 404 otherwise.
+   */
+  async backup(id: string, name: string): Promise<{ path: string; name: string; size: number }> {
+    const row = await this.row(id);
+    const dir = this.backupsDir(row.id);
+    const found = (await listBackups(dir)).find((b) => b.name === name);
+    if (!found) throw notFound(`backup ${JSON.stringify(name)} of ${row.id}`, 'params.name');
+    return { path: join(dir, found.name), name: found.name, size: found.size };
   }
 
   async logs(id: string, tail: number): Promise<string> {

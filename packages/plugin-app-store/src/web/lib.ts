@@ -66,8 +66,14 @@ export interface InstalledApp {
   domain: string | null;
   tls: string;
   port: number;
+  publish: 'all' | 'loopback';
   url: string;
+  /** The form's values without the secret ones. */
   values: Record<string, string>;
+  /** Env names of secret fields that hold a value (never sent to the browser). */
+  secrets: string[];
+  installedAt: number;
+  updatedAt: number;
   lastError: string | null;
   update: { version: string; tipiVersion: number } | null;
   backups: { name: string; size: number; at: number }[];
@@ -85,4 +91,20 @@ export interface SourceView {
   lastCommit: string | null;
   apps: number;
   problems: { app: string; file: string; field: string; message: string }[];
+}
+
+/** The download address of one of an installed app's backups. */
+export const backupUrl = (id: string, name: string) =>
+  `/api/plugins/${PLUGIN}/installed/${encodeURIComponent(id)}/backups/${encodeURIComponent(name)}`;
+
+/** A size in bytes as B, KB, MB or GB (1024-based, one decimal). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }

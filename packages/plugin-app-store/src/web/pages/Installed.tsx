@@ -9,9 +9,10 @@ import {
   useToast,
 } from '@webcasa/ui';
 import { createResource, createSignal, For, Show } from 'solid-js';
-import { type InstalledApp, logoUrl, storeApi } from '../lib.js';
+import { backupUrl, formatBytes, type InstalledApp, logoUrl, storeApi } from '../lib.js';
+import SettingsDialog from './SettingsDialog.js';
 
-/** Installed apps with their actions (start, stop, restart, update, uninstall) and logs. */
+/** Installed apps with their actions (start, stop, restart, settings, update, uninstall), details with backups, and logs. */
 export default function Installed() {
   const api = storeApi();
   const core = useApi();
@@ -22,6 +23,10 @@ export default function Installed() {
   );
   const [runId, setRunId] = createSignal<string | null>(null);
   const [logs, setLogs] = createSignal<{ id: string; text: string } | null>(null);
+  const [settingsOf, setSettingsOf] = createSignal<InstalledApp | null>(null);
+  const [detailsOf, setDetailsOf] = createSignal<string | null>(null);
+  // The details follow the list: a refetch (after a run) shows new backups.
+  const details = () => apps.latest?.find((a) => a.id === detailsOf()) ?? null;
 
   async function act(app: InstalledApp, action: 'start' | 'stop' | 'restart') {
     try {
@@ -146,6 +151,17 @@ export default function Installed() {
                         <button type="button" class="wc-btn" onClick={() => act(app, 'restart')}>
                           Restart
                         </button>
+                        <button type="button" class="wc-btn" onClick={() => setSettingsOf(app)}>
+                          Settings
+                        </button>
+                        <button
+                          type="button"
+                          class="wc-btn"
+                          aria-expanded={detailsOf() === app.id ? 'true' : 'false'}
+                          onClick={() => setDetailsOf(detailsOf() === app.id ? null : app.id)}
+                        >
+                          Details
+                        </button>
                         <Show when={app.update}>
                           <button type="button" class="wc-btn wc-btn-primary" onClick={() => update(app)}>
                             Update
@@ -165,6 +181,73 @@ export default function Installed() {
             </table>
           </Show>
         </Show>
+      </Show>
+      <Show when={details()}>
+        {(d) => (
+          <section
+            class="card"
+            style={{ padding: '1rem', 'margin-top': '1rem' }}
+            aria-label={`Details of ${d().name}`}
+          >
+            <h2>{d().name}</h2>
+            <dl style={{ display: 'grid', 'grid-template-columns': 'max-content 1fr', gap: '0.25rem 1rem' }}>
+              <dt>Version</dt>
+              <dd>
+                {d().version} (tipi {d().tipiVersion})
+              </dd>
+              <dt>Address</dt>
+              <dd>{d().url}</dd>
+              <dt>Port</dt>
+              <dd>
+                {d().port} ({d().publish === 'loopback' ? '127.0.0.1 only' : 'every interface'})
+              </dd>
+              <Show when={d().domain}>
+                <dt>Certificate</dt>
+                <dd>{d().tls}</dd>
+              </Show>
+              <dt>Installed</dt>
+              <dd>{new Date(d().installedAt).toLocaleString()}</dd>
+              <dt>Changed</dt>
+              <dd>{new Date(d().updatedAt).toLocaleString()}</dd>
+            </dl>
+            <h3>Backups</h3>
+            <Show when={d().backups.length} fallback={<p>No backups yet: one is made before each update.</p>}>
+              <table class="wc-table" aria-label={`Backups of ${d().name}`}>
+                <thead>
+                  <tr>
+                    <th>Backup</th>
+                    <th>Time</th>
+                    <th>Size</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={[...d().backups].reverse()}>
+                    {(b) => (
+                      <tr>
+                        <td>
+                          <code>{b.name}</code>
+                        </td>
+                        <td>{new Date(b.at).toLocaleString()}</td>
+                        <td>{formatBytes(b.size)}</td>
+                        <td>
+                          <a class="wc-btn" href={backupUrl(d().id, b.name)} download={b.name}>
+                            Download
+                          </a>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </Show>
+          </section>
+        )}
+      </Show>
+      <Show when={settingsOf()}>
+        {(app) => (
+          <SettingsDialog app={app()} onClose={() => setSettingsOf(null)} onDone={() => void refetch()} />
+        )}
       </Show>
       <Show when={logs()}>
         {(l) => (

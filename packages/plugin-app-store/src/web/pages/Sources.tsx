@@ -9,8 +9,8 @@ export default function Sources() {
   const api = storeApi();
   const toast = useToast();
   const confirm = useConfirm();
-  const [sources, { refetch }] = createResource(() =>
-    api.get<{ items: SourceView[] }>('/sources').then((r) => r.items),
+  const [list, { refetch }] = createResource(() =>
+    api.get<{ items: SourceView[]; syncIntervalHours: number | null; nextSyncAt: number | null }>('/sources'),
   );
   const [kind, setKind] = createSignal<'git' | 'local'>('git');
   const [location, setLocation] = createSignal('');
@@ -63,8 +63,16 @@ export default function Sources() {
   return (
     <div class="page">
       <h1>App stores</h1>
+      <Show when={list.latest?.nextSyncAt}>
+        {(at) => (
+          <p data-testid="next-sync">
+            Git stores are synced every {list.latest?.syncIntervalHours} h; next automatic sync{' '}
+            {new Date(at()).toLocaleString()}.
+          </p>
+        )}
+      </Show>
       <p style={{ color: 'var(--wc-muted)' }}>
-        Stores in the Runtipi format: a git repository (cloned here and fetched daily) or a folder on this
+        Stores in the Runtipi format: a git repository (cloned here and fetched regularly) or a folder on this
         server.
       </p>
       <form
@@ -108,9 +116,9 @@ export default function Sources() {
           </p>
         </Show>
       </form>
-      <Show when={!sources.error} fallback={<ErrorState title="Could not load" error={sources.error} />}>
-        <Show when={sources.latest} fallback={<Loading />}>
-          <For each={sources.latest}>
+      <Show when={!list.error} fallback={<ErrorState title="Could not load" error={list.error} />}>
+        <Show when={list.latest} fallback={<Loading />}>
+          <For each={list.latest?.items}>
             {(s) => (
               <section class="card" style={{ padding: '1rem', 'margin-top': '1rem' }} aria-label={s.name}>
                 <h2>{s.name}</h2>
