@@ -228,8 +228,16 @@ export function createMonitorPlugin(
       engine.restore(await loadRuleStates(ctx.db, keyOf));
       engine.takeChanges();
 
-      // The docker plugin is optional; its service is looked up at most once a minute.
+      // The docker plugin is optional. Its service is looked up again when docker is enabled
+      // or disabled at run time (a restarted plugin provides a new service object), and
+      // otherwise at most once a minute (it may have been installed meanwhile).
       let docker: { at: number; service: DockerStatsService | null } = { at: -Infinity, service: null };
+      const forgetDocker = (event: { payload: unknown }) => {
+        if ((event.payload as { id?: unknown } | null)?.id === 'docker')
+          docker = { at: -Infinity, service: null };
+      };
+      ctx.events.on('plugin.enabled', forgetDocker);
+      ctx.events.on('plugin.disabled', forgetDocker);
       async function containers(): Promise<Sample['containers']> {
         const t = Date.now();
         if (t - docker.at > MINUTE) {

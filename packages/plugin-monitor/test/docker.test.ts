@@ -108,6 +108,16 @@ describe('with the docker plugin and a real engine', () => {
     );
   });
 
+  it('follows the docker plugin being disabled and enabled again, without waiting a minute', async () => {
+    expect(byName(await handle.collect(), busy)).toBeDefined();
+    await t.panel.manager.disable('docker');
+    expect((await handle.collect()).containers).toEqual([]);
+    await t.panel.manager.enable('docker');
+    // The restarted plugin provides a new service; monitor looks it up on plugin.enabled.
+    const sample = await collectUntil(handle, (s) => byName(s, busy) !== undefined, 5_000);
+    expect(byName(sample, busy), JSON.stringify(sample.containers)).toMatchObject({ id: busyId });
+  });
+
   it('drops a container from the samples once it is removed', async () => {
     expect(byName(await handle.collect(), busy)).toBeDefined();
     await engine('DELETE', `/containers/${busyId}?force=1`);
