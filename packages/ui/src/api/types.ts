@@ -2,10 +2,29 @@
  * Shapes of the core HTTP API, as documented in docs/api.md and served by
  * `@webcasa/core`. Kept by hand beside the client (the core's OpenAPI document
  * at `/api/openapi.json` is the reference); `api.test.ts` checks them against
- * a real panel.
+ * a real panel. Shapes `@webcasa/plugin-sdk` already declares (the Sites types,
+ * roles, runs) are taken from it, type-only, and re-exported.
  */
 
-export type Role = 'viewer' | 'operator' | 'admin';
+import type { RunInfo as Run } from '@webcasa/plugin-sdk';
+import type { SiteInput as SdkSiteInput } from '@webcasa/plugin-sdk/hosts';
+import type { ConfigProperty as ManifestConfigProperty, Role } from '@webcasa/plugin-sdk/manifest';
+
+export type { RunInfo as Run, RunStatus } from '@webcasa/plugin-sdk';
+export type {
+  ApplyResult,
+  CaddySettings,
+  CaddyStatus,
+  CertificateInfo,
+  HealthCheck,
+  LoadBalancingPolicy,
+  Site,
+  SiteKind,
+  SiteStatus,
+  TlsMode,
+} from '@webcasa/plugin-sdk/hosts';
+export type { Role } from '@webcasa/plugin-sdk/manifest';
+
 export type Mode = 'novice' | 'advanced';
 export type Locale = 'en' | 'zh-CN';
 
@@ -73,6 +92,7 @@ export interface CreatedToken extends ApiToken {
   token: string;
 }
 
+/** A row of `GET /api/audit` (not the SDK's `AuditEntry`, which is what a plugin writes). */
 export interface AuditEntry {
   id: number;
   time: number;
@@ -150,14 +170,8 @@ export interface ConfigSchema {
   additionalProperties?: boolean;
 }
 
-export interface ConfigProperty {
-  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
-  title?: string;
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  secret?: boolean;
-  advanced?: boolean;
+/** The manifest's settings property, with the JSON Schema keywords the forms check typed out. */
+export interface ConfigProperty extends ManifestConfigProperty {
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -168,7 +182,6 @@ export interface ConfigProperty {
   items?: { type?: string; enum?: unknown[] };
   minItems?: number;
   maxItems?: number;
-  [keyword: string]: unknown;
 }
 
 /** `crashed`: an isolated plugin's process crashed too often and is no longer restarted. */
@@ -233,6 +246,7 @@ export interface AdminPluginList {
   problems: PluginProblem[];
 }
 
+/** Answer of `GET /api/admin/plugins/<id>/config` (not the SDK's `PluginConfig`, a plugin's config API). */
 export interface PluginConfig {
   config: Record<string, unknown>;
   schema: ConfigSchema;
@@ -266,22 +280,6 @@ export interface RunArtifact {
   bytes: number;
   /** Download URL (same origin). */
   url: string;
-}
-
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface Run {
-  id: string;
-  plugin: string;
-  title: string;
-  status: RunStatus;
-  progress: number;
-  message: string | null;
-  error: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  createdBy: string | null;
 }
 
 export interface RunLogLine {
@@ -400,113 +398,12 @@ export interface MetricsHistory {
   series: { plugin: string; points: ({ time: number } & Partial<Record<HistoryMetric, number | null>>)[] }[];
 }
 
-export type SiteKind = 'reverse_proxy' | 'static' | 'redirect' | 'php';
-export type TlsMode = 'auto' | 'internal' | 'off' | 'custom';
-export type LoadBalancingPolicy = 'random' | 'round_robin' | 'least_conn' | 'first' | 'ip_hash' | 'uri_hash';
-export type SiteStatus = 'applied' | 'pending' | 'error' | 'disabled';
-
-export interface HealthCheck {
-  path: string;
-  intervalSeconds: number;
-  timeoutSeconds: number;
-  expectStatus?: number;
-}
-
-/** What creating a site takes (`POST /api/sites`); `PUT /api/sites/:id` takes any subset. */
-export interface SiteInput {
-  name?: string | null;
-  domains: string[];
-  kind: SiteKind;
-  enabled?: boolean;
-  tls?: TlsMode;
-  certificate?: { certPem: string; keyPem: string } | null;
-  upstreams?: string[];
-  loadBalancing?: LoadBalancingPolicy;
-  healthCheck?: HealthCheck | null;
-  websocket?: boolean;
-  upstreamHeaders?: Record<string, string>;
-  root?: string;
-  browse?: boolean;
-  spa?: boolean;
-  redirectTo?: string;
-  permanent?: boolean;
-  preservePath?: boolean;
-  phpFpm?: string;
-  headers?: Record<string, string>;
-  /** Leave `password` out on update to keep a user's stored one. */
-  basicAuth?: { username: string; password?: string }[];
-  allow?: string[];
-  deny?: string[];
-  compression?: boolean;
-  accessLog?: boolean;
-}
-
-/** An uploaded certificate as shown (never the key). */
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  names: string[];
-  notBefore: string;
-  notAfter: string;
-  fingerprint256: string;
-}
-
-export interface Site extends Omit<SiteInput, 'certificate' | 'basicAuth' | 'name'> {
-  id: number;
-  name: string;
-  enabled: boolean;
-  tls: TlsMode;
-  certificate: CertificateInfo | null;
-  headers: Record<string, string>;
-  basicAuth: { username: string }[];
-  allow: string[];
-  deny: string[];
-  compression: boolean;
-  accessLog: boolean;
-  revision: number;
-  status: SiteStatus;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface ApplyResult {
-  ok: boolean;
-  reason: string;
-  at: number;
-  durationMs: number;
-  sites: number;
-  error?: string;
-  rejected?: boolean;
-}
-
-/** `GET /api/sites/caddy`. */
-export interface CaddyStatus {
-  mode: 'managed' | 'external' | 'off';
-  modeSource: 'env' | 'settings' | 'default';
-  found: boolean;
-  binary: string | null;
-  version: string | null;
-  running: boolean;
-  pid: number | null;
-  admin: string | null;
-  httpPort: number;
-  httpsPort: number;
-  bind: string;
-  pending: boolean;
-  lastApply: ApplyResult | null;
-  lastRejection: { at: number; reason: string; message: string } | null;
-  message: string;
-  installHint: string | null;
-}
-
-/** Caddy connection settings stored from the UI (environment variables win). */
-export interface CaddySettings {
-  mode?: 'managed' | 'external' | 'off';
-  admin?: string;
-  httpPort?: number;
-  httpsPort?: number;
-  bind?: string;
-  binary?: string;
+/**
+ * What creating a site takes (`POST /api/sites`); `PUT /api/sites/:id` takes any subset.
+ * Differs from the SDK's `SiteInput` on purpose: over REST, `certificate: null` drops an uploaded certificate.
+ */
+export interface SiteInput extends Omit<SdkSiteInput, 'certificate'> {
+  certificate?: SdkSiteInput['certificate'] | null;
 }
 
 export interface DomainCertificate {
