@@ -130,6 +130,12 @@ export interface PluginSocket {
   readonly user: RequestUser;
   readonly path: string;
   readonly query: Record<string, string>;
+  /**
+   * The client's IP address, as the audit log records it for HTTP requests: the peer's
+   * address, or behind a proxy on this machine the last `X-Forwarded-For` entry. `null` when
+   * unknown. Plugin API 1.2.
+   */
+  readonly ip: string | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onMessage(listener: (data: string) => void): void;

@@ -3,6 +3,7 @@ import {
   configDefaults,
   defineManifest,
   engineSatisfies,
+  MAX_PLUGIN_BODY_LIMIT_BYTES,
   ManifestError,
   manifestSchema,
   PLUGIN_API_VERSION,
@@ -107,6 +108,45 @@ describe('manifest schema', () => {
     expect(() =>
       parseManifest({ ...minimal, id: 'BAD', version: 'x' }, 'node_modules/acme/manifest.json'),
     ).toThrow(/node_modules\/acme\/manifest\.json: id: .*; version: /);
+  });
+
+  it('takes per-route body limits up to the 64 MiB cap, and refuses more, bad paths and twins', () => {
+    const rule = { method: 'PUT', path: '/upload/:id', maxBytes: 8 * 1024 * 1024 };
+    expect(parseManifest({ ...minimal, http: { bodyLimits: [rule] } }).http?.bodyLimits).toEqual([rule]);
+    expect(parseManifest(minimal).http).toBeUndefined();
+    expect(
+      parseManifest({
+        ...minimal,
+        http: { bodyLimits: [{ ...rule, maxBytes: MAX_PLUGIN_BODY_LIMIT_BYTES }] },
+      }).http?.bodyLimits[0]?.maxBytes,
+    ).toBe(64 * 1024 * 1024);
+    expect(() =>
+      parseManifest({
+        ...minimal,
+        http: { bodyLimits: [{ ...rule, maxBytes: MAX_PLUGIN_BODY_LIMIT_BYTES + 1 }] },
+      }),
+    ).toThrow(/http\.bodyLimits\.0\.maxBytes: must be at most 67108864 bytes \(64 MiB\), the panel's cap/);
+    expect(
+      issuesOf({
+        ...minimal,
+        http: {
+          bodyLimits: [
+            { ...rule, method: 'GET' },
+            { ...rule, path: 'upload' },
+            { ...rule, path: '/a/*/b' },
+            { ...rule, maxBytes: 0 },
+          ],
+        },
+      }),
+    ).toEqual([
+      'http.bodyLimits.0.method',
+      'http.bodyLimits.1.path',
+      'http.bodyLimits.2.path',
+      'http.bodyLimits.3.maxBytes',
+    ]);
+    expect(
+      issuesOf({ ...minimal, http: { bodyLimits: [rule, { ...rule, path: '/upload/:other' }] } }),
+    ).toEqual(['http.bodyLimits.1.path']);
   });
 
   it('exposes the zod schema for tooling', () => {

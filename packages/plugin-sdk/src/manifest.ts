@@ -127,6 +127,33 @@ const actionDefinition = z.object({
   mutating: z.boolean().default(true),
 });
 
+/** The body limit of every `/api/*` request unless a plugin's manifest raises it for a route. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** The largest body limit a manifest may ask for (64 MiB); the panel refuses manifests asking more. */
+export const MAX_PLUGIN_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One route whose request bodies may be larger (or must be smaller) than the panel's 1 MiB.
+ * `path` is relative to `/api/plugins/<id>`, in the router's syntax: `:name` matches one
+ * segment, a final `*` the rest of the path.
+ */
+const bodyLimitRule = z.object({
+  method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE']),
+  path: z
+    .string()
+    .max(200)
+    .regex(/^\/[^\s?#]*$/, 'must be a route path like /upload/:id (no query or fragment)')
+    .refine((p) => !p.slice(1).split('/').slice(0, -1).includes('*'), 'only the last segment may be *'),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(
+      MAX_PLUGIN_BODY_LIMIT_BYTES,
+      `must be at most ${MAX_PLUGIN_BODY_LIMIT_BYTES} bytes (64 MiB), the panel's cap`,
+    ),
+});
+
 const scopeDefinition = z.object({
   description: z.string().default(''),
   /** The lowest role that holds this permission. API tokens can be limited to a list of them. */
@@ -181,6 +208,13 @@ export const manifestSchema = z
       })
       .default({ routes: [], menu: [] }),
     isolation: z.enum(['in-process', 'process']).default('in-process'),
+    /** HTTP settings of the plugin's routes (plugin API 1.2). */
+    http: z
+      .object({
+        /** Routes whose request bodies get another limit than the panel's 1 MiB; at most 64 MiB. */
+        bodyLimits: z.array(bodyLimitRule).max(32).default([]),
+      })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     for (const dep of Object.keys(m.dependencies)) {
@@ -205,6 +239,17 @@ export const manifestSchema = z
           message: `scope "${action.scope}" is not declared in scopes`,
         });
       }
+    }
+    const seenLimits = new Set<string>();
+    for (const [i, rule] of (m.http?.bodyLimits ?? []).entries()) {
+      const key = `${rule.method} ${rule.path.replace(/:[^/]+/g, ':')}`;
+      if (seenLimits.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['http', 'bodyLimits', i, 'path'],
+          message: `${rule.method} ${rule.path} is listed twice`,
+        });
+      seenLimits.add(key);
     }
     const props = m.config?.properties ?? {};
     for (const key of m.config?.required ?? []) {

@@ -4,4 +4,4 @@
  * version), so a plugin keeps working across host releases until the contract
  * itself breaks. See docs/plugins/compatibility.md.
  */
-export const PLUGIN_API_VERSION = '1.1.0';
+export const PLUGIN_API_VERSION = '1.2.0';

@@ -5,6 +5,7 @@ import { getCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import type { CoreDatabase } from '../db/schema.js';
 import { errorMessage, forbidden, HttpError } from '../errors.js';
+import { clientIpFrom } from '../http/client-ip.js';
 import type { CoreEnv } from '../http/env.js';
 import type { AuthService } from './service.js';
 import { SESSION_COOKIE, SESSION_PREFIX, safeEqual } from './sessions.js';
@@ -25,10 +26,6 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Paths that open a session, so they cannot carry a CSRF token yet. */
 export const CSRF_EXEMPT_PATHS = ['/api/auth/login', '/api/auth/setup'] as const;
 
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
-
 /**
  * The client's IP address: the socket's peer, or, when that peer is a proxy on
  * this machine (loopback, e.g. Caddy in front of the panel), the last
@@ -46,12 +43,7 @@ export function clientIp(c: Context): string | null {
   } catch {
     return null;
   }
-  if (!address) return null;
-  if (isLoopback(address)) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded.slice(0, 64);
-  }
-  return address;
+  return clientIpFrom(address, c.req.header('x-forwarded-for'));
 }
 
 /**

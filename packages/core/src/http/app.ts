@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Hono } from 'hono';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@webcasa/plugin-sdk';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -20,6 +21,7 @@ import { registerRunRoutes } from '../runs/index.js';
 import type { PluginConfigService } from '../settings/plugin-config.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import { requireRole } from './access.js';
+import { pluginBodyLimit } from './body-limits.js';
 import type { CoreEnv } from './env.js';
 import { errorResponse } from './error-handler.js';
 import { RouteRegistry } from './route.js';
@@ -35,6 +37,9 @@ function assertPluginScope(scopes: string[] | undefined, id: string): void {
     throw forbidden(`this token has no scope for plugin ${id}`);
   }
 }
+
+/** `/api/plugins/<id>/<rest>`: the plugin and the path its router sees. */
+const PLUGIN_ROUTE = /^\/api\/plugins\/([a-z][a-z0-9-]{1,39})(\/.*)?$/;
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -110,17 +115,40 @@ export function createApp(deps: AppDeps): { app: Hono<CoreEnv>; registry: RouteR
       }),
     );
   }
-  const limitBody = bodyLimit({
-    maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
-    onError: () => {
-      throw new HttpError(413, 'WEBCASA_BODY_TOO_LARGE', 'body: request body is too large', 'body');
-    },
-  });
+  // One middleware per limit in use: the panel's default, and those plugins' manifests set
+  // for their routes (`http.bodyLimits`, at most 64 MiB, checked when the manifest is parsed).
+  const defaultLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limiters = new Map<number, MiddlewareHandler<CoreEnv>>();
+  const limiterOf = (maxSize: number) => {
+    let limiter = limiters.get(maxSize);
+    if (!limiter) {
+      limiter = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new HttpError(
+            413,
+            'WEBCASA_BODY_TOO_LARGE',
+            `body: request body is too large (at most ${maxSize} bytes)`,
+            'body',
+          );
+        },
+      });
+      limiters.set(maxSize, limiter);
+    }
+    return limiter;
+  };
+  const limitOf = (method: string, path: string): number => {
+    const plugin = PLUGIN_ROUTE.exec(path);
+    if (!plugin) return defaultLimit;
+    const id = plugin[1]!;
+    const manifest = deps.manager.isRunning(id) ? deps.manager.manifestOf(id) : undefined;
+    return (manifest && pluginBodyLimit(manifest, method, plugin[2] ?? '/')) ?? defaultLimit;
+  };
   app.use('/api/*', (c, next) => {
     // Only requests that carry a body pay for the check (it makes the adapter build a full Request).
     const hasBody =
       c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined;
-    return hasBody ? limitBody(c, next) : next();
+    return hasBody ? limiterOf(limitOf(c.req.method, c.req.path))(c, next) : next();
   });
   app.use(authMiddleware(deps.auth));
   // Audit before CSRF, so refused cross-site attempts are recorded too.

@@ -256,9 +256,11 @@ export class RemoteServices {
     user: RequestUser;
     path: string;
     query: Record<string, string>;
+    ip?: string | null;
   }): void {
     const handler = this.wsRoutes.get(p.pattern);
-    const socket = new ChildSocket(this.peer, p.sid, p.user, p.path, p.query);
+    const ip = typeof p.ip === 'string' ? p.ip : null;
+    const socket = new ChildSocket(this.peer, p.sid, p.user, p.path, p.query, ip);
     if (!handler) {
       socket.close(1011, 'route removed');
       return;
@@ -292,6 +294,7 @@ class ChildSocket implements PluginSocket {
     readonly user: RequestUser,
     readonly path: string,
     readonly query: Record<string, string>,
+    readonly ip: string | null,
   ) {}
 
   send(data: string): void {

@@ -437,7 +437,7 @@ export class HostSession {
     this.sockets.set(sid, socket);
     this.peer.notify(
       'ws.open',
-      { sid, pattern, params, user: socket.user, path: socket.path, query: socket.query },
+      { sid, pattern, params, user: socket.user, path: socket.path, query: socket.query, ip: socket.ip },
       true,
     );
     socket.onMessage((data) => this.peer.notify('ws.message', { sid, data }, true));

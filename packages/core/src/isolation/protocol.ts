@@ -148,6 +148,8 @@ export type ChildNotes = {
     user: RequestUser;
     path: string;
     query: Record<string, string>;
+    /** The client's IP address (as the audit log records it), or null. */
+    ip: string | null;
   };
   'ws.message': { sid: number; data: string };
   'ws.closed': { sid: number };

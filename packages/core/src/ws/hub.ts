@@ -4,6 +4,7 @@ import type { PluginSocket, RequestUser } from '@webcasa/plugin-sdk';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { errorMessage, WebcasaError } from '../errors.js';
+import { clientIpFrom } from '../http/client-ip.js';
 
 /** Path params of a matched route, e.g. `{ id: 'run_…' }` for `/ws/runs/:id`. */
 export type WsParams = Record<string, string>;
@@ -238,9 +239,11 @@ export class WsHub {
       // The credential stays with the host, never reaches handlers.
       if (key !== 'token') query[key] = value;
     }
+    // The same address the audit log records for HTTP requests (a local proxy's X-Forwarded-For).
+    const ip = clientIpFrom(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('error', onError);
-      this.connect(ws, found.route, found.params, user, url.pathname, query);
+      this.connect(ws, found.route, found.params, user, url.pathname, query, ip);
     });
   }
 
@@ -261,6 +264,7 @@ export class WsHub {
     user: RequestUser,
     path: string,
     query: Record<string, string>,
+    ip: string | null,
   ): void {
     const conn: Connection = { ws, owner: route.owner, alive: true };
     this.connections.add(conn);
@@ -300,6 +304,7 @@ export class WsHub {
       user,
       path,
       query,
+      ip,
       send: (data) => {
         if (ws.readyState !== WebSocket.OPEN) return;
         ws.send(String(data));
