@@ -434,7 +434,7 @@ export default defineServerPlugin<FilesConfig, Record<string, never>>({
       }),
     );
 
-    // Chunked, resumable upload: POST /upload → PUT /upload/:id?offset=N (≤ 1 MiB each) → POST /upload/:id/complete.
+    // Chunked, resumable upload: POST /upload → PUT /upload/:id?offset=N (≤ 8 MiB each, the manifest raises this route's body limit) → POST /upload/:id/complete.
     ctx.router.post(
       '/upload',
       write,
@@ -609,10 +609,11 @@ export default defineServerPlugin<FilesConfig, Record<string, never>>({
      * Session start and end go into the panel's audit log (a WebSocket session is not a
      * mutating HTTP request, so the core would not record it by itself). A failed write is
      * logged, never thrown: the session itself must not depend on the audit store.
-     * The plugin socket does not expose the client address, so no `ip` is recorded.
+     * The client address is the socket's (plugin API 1.2), the same the panel records for HTTP.
      */
-    const audit = (action: string, user: TerminalActor, detail: Record<string, unknown>) => {
-      ctx.core.audit({ action, user, detail }).catch((error: unknown) => {
+    const audit = (action: string, actor: TerminalActor, detail: Record<string, unknown>) => {
+      const { ip, ...user } = actor;
+      ctx.core.audit({ action, user, ip, detail }).catch((error: unknown) => {
         ctx.logger.warn('audit entry not written', { action, error: String(error) });
       });
     };

@@ -19,10 +19,12 @@ export type TerminalSessionInfo = {
   runAs: string;
 };
 
-/** Who opened a session: the hooks pass it on to the audit log (the bus events carry only the name). */
+/** Who opened a session, and from where: the hooks pass it on to the audit log (the bus events carry only the name). */
 export interface TerminalActor {
   id: number;
   username: string;
+  /** The client's IP address as the panel records it for HTTP requests, or null when unknown. */
+  ip: string | null;
 }
 
 export interface TerminalHooks {
@@ -109,7 +111,11 @@ export class Terminals {
     });
     const id = `s_${randomBytes(6).toString('hex')}`;
     const started = Date.now();
-    const actor: TerminalActor = { id: socket.user.id, username: socket.user.username };
+    const actor: TerminalActor = {
+      id: socket.user.id,
+      username: socket.user.username,
+      ip: socket.ip ?? null,
+    };
     const info: TerminalSessionInfo = {
       sessionId: id,
       user: socket.user.username,

@@ -1,7 +1,8 @@
 import type { RequestClient } from '@webcasa/ui';
 
 /**
- * Upload one file in chunks of at most 1 MiB (the panel's body limit): init, PUT each chunk at
+ * Upload one file in chunks of the size the server names in its init answer (`chunkSize`, 8 MiB
+ * today; the chunk route's body limit is raised to match in the manifest): init, PUT each chunk at
  * its offset, complete. On a failed chunk it asks the panel for the offset it has and goes on
  * from there (a few times), so a dropped connection resumes instead of starting over.
  */
