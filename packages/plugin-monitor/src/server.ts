@@ -54,6 +54,9 @@ declare module '@webcasa/event-bus' {
   interface WebcasaEvents {
     'monitor.alert.fired': AlertEventPayload;
     'monitor.alert.resolved': AlertEventPayload;
+    // The core's, copied as docs/plugins/events.md says (the core is not a dependency).
+    'plugin.enabled': { id: string };
+    'plugin.disabled': { id: string };
   }
 }
 
@@ -232,9 +235,8 @@ export function createMonitorPlugin(
       // or disabled at run time (a restarted plugin provides a new service object), and
       // otherwise at most once a minute (it may have been installed meanwhile).
       let docker: { at: number; service: DockerStatsService | null } = { at: -Infinity, service: null };
-      const forgetDocker = (event: { payload: unknown }) => {
-        if ((event.payload as { id?: unknown } | null)?.id === 'docker')
-          docker = { at: -Infinity, service: null };
+      const forgetDocker = (event: { payload: { id: string } }) => {
+        if (event.payload.id === 'docker') docker = { at: -Infinity, service: null };
       };
       ctx.events.on('plugin.enabled', forgetDocker);
       ctx.events.on('plugin.disabled', forgetDocker);
