@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { pluginTables } from '../src/plugins/installer/index.js';
+import { runChildPanel } from './installer-child.js';
 import {
   publish,
   type Registry,
@@ -40,64 +40,9 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-interface ChildResult {
-  lines: string[];
-  killed: boolean;
-}
-
-/**
- * Run the child panel with one operation. `killWhen` sees every output line; when it
- * returns true the child gets SIGKILL (no shutdown hooks, no flush). Bounded by 45 s.
- */
-function child(
-  dataDir: string,
-  args: string[],
-  killWhen: (line: string) => boolean = () => false,
-): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'fixtures/installer-panel.ts'),
-        dataDir,
-        registry.url,
-        ...args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const lines: string[] = [];
-    let stderr = '';
-    let killed = false;
-    const guard = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`child panel did not finish: ${lines.join('\n')}\n${stderr}`));
-    }, 45_000);
-    proc.stderr.on('data', (d) => (stderr += d));
-    let buffer = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl = buffer.indexOf('\n');
-      while (nl !== -1) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (!killed && killWhen(line)) {
-          killed = true;
-          proc.kill('SIGKILL');
-        }
-        nl = buffer.indexOf('\n');
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(guard);
-      if (!killed && code !== 0) reject(new Error(`child exited ${code}: ${stderr}`));
-      else resolve({ lines, killed });
-    });
-  });
-}
+/** The child panel with one operation; `killWhen` sees every output line (SIGKILL on true). */
+const child = (dataDir: string, args: string[], killWhen?: (line: string) => boolean) =>
+  runChildPanel(dataDir, registry.url, args, { killWhen });
 
 const newDataDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'webcasa-crash-'));
