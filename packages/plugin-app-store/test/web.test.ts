@@ -8,9 +8,10 @@ import {
   ensureDocker,
   removeContainersByPrefix,
 } from '@webcasa/docker-testkit';
+import { launchChromium, signIn } from '@webcasa/e2e/browser';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
 import { buildShell } from '@webcasa/web/build';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dockerManifest from '../../plugin-docker/manifest.json' with { type: 'json' };
 import { FIXTURE_STORE } from './fixtures.js';
@@ -21,7 +22,6 @@ import { freePort, until, writeStoreApp } from './helpers.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'app-store-shell-'));
 const shots = join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
 // The installed app of the settings test: busybox httpd serving its GREETING.
 const suffix = Math.random().toString(36).slice(2, 8);
 const appId = `wcweb${suffix}`;
@@ -51,25 +51,11 @@ beforeAll(async () => {
     name: 'Fixture',
   });
   if (added.status !== 201) throw new Error(JSON.stringify(added.body));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    headless: true,
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(shots, { recursive: true });
-  await page.goto(`${t.url}/login`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill('test-password-123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+  // plugin-testing's administrator
+  await signIn(page, t.url, 'admin', 'test-password-123');
 }, 180_000);
 
 afterAll(async () => {

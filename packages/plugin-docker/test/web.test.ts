@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineRequest, ensureBusyboxImage, removeContainersByPrefix } from '@webcasa/docker-testkit';
+import { launchChromium, signIn } from '@webcasa/e2e/browser';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
 import { buildShell } from '@webcasa/web/build';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerPlugin } from '../src/server.js';
 import {
@@ -23,7 +24,6 @@ const P = `wcwt${process.pid}`;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'docker-shell-'));
 const shots = join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
 
 let t: TestPanel;
 let browser: Browser;
@@ -41,25 +41,11 @@ beforeAll(async () => {
     compose: `services:\n  app:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n`,
   });
   expect((await finished(t, res.body.runId)).info.status).toBe('succeeded');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    headless: true,
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(shots, { recursive: true });
-  await page.goto(`${t.url}/login`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill('test-password-123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+  // plugin-testing's administrator
+  await signIn(page, t.url, 'admin', 'test-password-123');
 }, 240_000);
 
 afterAll(async () => {

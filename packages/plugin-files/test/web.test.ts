@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, signIn } from '@webcasa/e2e/browser';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
 import { buildShell } from '@webcasa/web/build';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import manifest from '../manifest.json' with { type: 'json' };
 import plugin from '../src/server.js';
@@ -15,7 +16,6 @@ import plugin from '../src/server.js';
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'files-shell-'));
 const shots = join(pkg, 'test-results', 'screenshots');
-const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'files-web-')));
 const rootA = join(base, 'a');
 const rootB = join(base, 'b');
@@ -32,27 +32,13 @@ beforeAll(async () => {
   t = await startTestPanel({ plugins: [{ manifest, plugin }], panel: { webRoot: outDir } });
   const cfg = await t.client.put('/api/admin/plugins/files/config', { roots: [rootA, rootB] });
   expect(cfg.status).toBe(200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    headless: true,
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
   mkdirSync(shots, { recursive: true });
-  await page.goto(`${t.url}/login`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill('test-password-123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+  // plugin-testing's administrator
+  await signIn(page, t.url, 'admin', 'test-password-123');
 }, 180_000);
 
 afterAll(async () => {

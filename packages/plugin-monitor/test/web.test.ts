@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, signIn } from '@webcasa/e2e/browser';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
 import { buildShell } from '@webcasa/web/build';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import manifest from '../manifest.json' with { type: 'json' };
 import { createFakeSource, createMonitorPlugin, type MonitorHandle } from '../src/server.js';
@@ -14,7 +15,6 @@ import { createFakeSource, createMonitorPlugin, type MonitorHandle } from '../sr
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'monitor-shell-'));
 const shots = join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
 
 let shell: Awaited<ReturnType<typeof buildShell>>;
 let t: TestPanel;
@@ -36,25 +36,11 @@ beforeAll(async () => {
   }
   await handle.flush();
   clock = Date.now();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    headless: true,
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(shots, { recursive: true });
-  await page.goto(`${t.url}/login`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill('test-password-123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+  // plugin-testing's administrator
+  await signIn(page, t.url, 'admin', 'test-password-123');
 }, 180_000);
 
 afterAll(async () => {

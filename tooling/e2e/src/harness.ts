@@ -3,34 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Panel, type PanelOptions, startPanel } from '@webcasa/core';
 import { buildShell, type ShellBuild, webPluginConfig } from '@webcasa/web/build';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { PASSWORD } from './browser.js';
+
+export { CHROMIUM, CHROMIUM_ARGS, launchChromium, PASSWORD, signIn } from './browser.js';
 
 export const e2eDir = join(import.meta.dirname, '..');
 export const fixturesDir = join(e2eDir, 'fixtures');
 export const artifactsDir = join(e2eDir, 'test-results');
 export const screenshotsDir = join(artifactsDir, 'screenshots');
-
-/** Debian's chromium; never a downloaded browser. */
-export const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/**
- * Launch chromium with a fresh profile: playwright-core gives every launch its
- * own temporary `--user-data-dir` and removes it on close.
- */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
-}
 
 /** Build the run-time fixture's prebuilt web module, as a plugin author would. */
 export async function buildRuntimeFixture(): Promise<void> {
@@ -119,8 +100,6 @@ export function freshDir(name: string): string {
   return dir;
 }
 
-export const PASSWORD = 'a-long-password-1';
-
 /** Create the first administrator through the API (setup token), as the setup page does. */
 export async function setupAdmin(panel: TestPanel): Promise<string> {
   const res = await fetch(`${panel.url}/api/auth/setup`, {
@@ -150,20 +129,6 @@ export async function callApi<T>(
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
-/** Sign in through the sign-in page. */
-export async function signIn(
-  page: Page,
-  url: string,
-  username = 'admin',
-  password = PASSWORD,
-): Promise<void> {
-  await page.goto(`${url}/login`);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
 }
 
 /** Poll `fn` until it returns a truthy value (bounded). */

@@ -1,0 +1,41 @@
+// Debian's chromium through playwright-core, and the shell's sign-in: shared by these browser
+// tests and the plugin packages' own (`@webcasa/e2e/browser`).
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Debian's chromium; never a downloaded browser. */
+export const CHROMIUM = process.env.WEBCASA_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The administrator's password in the e2e harness's panels. */
+export const PASSWORD = 'a-long-password-1';
+
+/**
+ * Launch chromium with a fresh profile: playwright-core gives every launch its
+ * own temporary `--user-data-dir` and removes it on close.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+}
+
+/** Sign in through the sign-in page and wait for the shell's menu. */
+export async function signIn(
+  page: Page,
+  url: string,
+  username = 'admin',
+  password = PASSWORD,
+): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+}
