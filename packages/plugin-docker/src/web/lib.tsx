@@ -1,4 +1,4 @@
-import { useApi, useI18n, useMode } from '@webcasa/ui';
+import { useApi, useI18n, useMode, useToast } from '@webcasa/ui';
 import { createResource, For, type JSX, Match, Switch } from 'solid-js';
 
 /** English and Chinese strings of the plugin's pages. */
@@ -208,6 +208,22 @@ export function DockerPage(props: { title: string; advanced?: boolean; children:
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A list page's action runner: do the call, then reload the list; a refusal becomes an
+ * error toast (the list is not reloaded, nothing changed).
+ */
+export function useListAction(refetch: () => unknown) {
+  const toast = useToast();
+  return async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      await refetch();
+    } catch (e) {
+      toast({ kind: 'error', title: errorText(e) });
+    }
+  };
 }
 
 export function bytes(n: number): string {

@@ -1,6 +1,6 @@
 import { ApiError, Dialog, RunProgress, useApi, useToast } from '@webcasa/ui';
 import { createResource, createSignal, createUniqueId, For, Show } from 'solid-js';
-import { bytes, DockerPage, docker, errorText, useDockerI18n } from '../lib.js';
+import { bytes, DockerPage, docker, errorText, useDockerI18n, useListAction } from '../lib.js';
 
 interface Image {
   id: string;
@@ -27,14 +27,7 @@ function ImageList() {
   const [ref, setRef] = createSignal('');
   const [runId, setRunId] = createSignal<string | null>(null);
   const [tagging, setTagging] = createSignal<Image | null>(null);
-  const run = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      await refetch();
-    } catch (e) {
-      toast({ kind: 'error', title: errorText(e) });
-    }
-  };
+  const run = useListAction(refetch);
   return (
     <>
       <form

@@ -1,6 +1,5 @@
-import { useToast } from '@webcasa/ui';
 import { createResource, createSignal, For } from 'solid-js';
-import { DockerPage, docker, errorText, useDockerI18n } from '../lib.js';
+import { DockerPage, docker, useDockerI18n, useListAction } from '../lib.js';
 
 interface Volume {
   name: string;
@@ -21,17 +20,9 @@ export default function Volumes() {
 function VolumeList() {
   const { t } = useDockerI18n();
   const api = docker();
-  const toast = useToast();
   const [vols, { refetch }] = createResource(() => api.get<{ items: Volume[] }>('/volumes'));
   const [name, setName] = createSignal('');
-  const run = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      await refetch();
-    } catch (e) {
-      toast({ kind: 'error', title: errorText(e) });
-    }
-  };
+  const run = useListAction(refetch);
   return (
     <>
       <form
