@@ -1,39 +1,18 @@
 import { useApi } from '@webcasa/ui';
+// The API's shapes, declared once by the server modules (type-only: nothing of them is bundled).
+import type { AppSummary } from '../catalog.js';
+import type { FieldRule } from '../forms/validate.js';
+
+export type { SourceView } from '../sources/manager.js';
+export type { AppSummary };
 
 export const PLUGIN = 'app-store';
 export const storeApi = () => useApi().plugin(PLUGIN);
 export const logoUrl = (source: number, id: string) =>
   `/api/plugins/${PLUGIN}/apps/${source}/${encodeURIComponent(id)}/logo`;
 
-export interface AppSummary {
-  source: number;
-  id: string;
-  name: string;
-  short_desc: string;
-  categories: string[];
-  version: string;
-  tipi_version: number;
-  author: string;
-  exposable: boolean;
-  deprecated: boolean;
-  available: boolean;
-}
-
-export interface FormFieldView {
-  type: string;
-  label: string;
-  env_variable: string;
-  placeholder?: string;
-  hint?: string;
-  required?: boolean;
-  min?: number;
-  max?: number;
-  regex?: string;
-  pattern_error?: string;
-  default?: string | number | boolean;
-  options?: { label: string; value: string }[];
-  encoding?: 'hex' | 'base64';
-}
+/** A form field as the app page answers it: the rules the server checks, and the hints. */
+export type FormFieldView = FieldRule & { placeholder?: string; hint?: string };
 
 export interface AppDetail extends AppSummary {
   description: string;
@@ -77,20 +56,6 @@ export interface InstalledApp {
   lastError: string | null;
   update: { version: string; tipiVersion: number } | null;
   backups: { name: string; size: number; at: number }[];
-}
-
-export interface SourceView {
-  id: number;
-  name: string;
-  kind: 'git' | 'local';
-  location: string;
-  branch: string | null;
-  lastSyncAt: number | null;
-  lastSyncOk: boolean | null;
-  lastError: string | null;
-  lastCommit: string | null;
-  apps: number;
-  problems: { app: string; file: string; field: string; message: string }[];
 }
 
 /** The download address of one of an installed app's backups. */
