@@ -5,7 +5,7 @@ import type { PluginContext, PluginEnv } from '@webcasa/plugin-sdk';
 import { TLS_MODES } from '@webcasa/plugin-sdk';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { AppManager } from './apps/manager.js';
+import { type AppManager, normalizeDomain, portFor } from './apps/manager.js';
 import { type Catalog, summarize } from './catalog.js';
 import { AppStoreError, parse } from './errors.js';
 import { imageType } from './logo.js';
@@ -162,19 +162,11 @@ export function registerRoutes(
     const p = parse(appParams, c.req.param(), 'params');
     const b = parse(reviewBody, await jsonBody(c), 'body');
     const app = apps.storeApp(p.source, p.app);
-    const port = b.port ?? app.config.port;
-    if (!port)
-      throw new AppStoreError(
-        400,
-        'WEBCASA_BAD_REQUEST',
-        'body.port: the app sets no port; give one',
-        'body.port',
-      );
     const prepared = await apps.prepare(app, {
       values: b.values,
-      domain: b.domain?.trim() ? b.domain.trim().toLowerCase() : null,
+      domain: normalizeDomain(b.domain),
       tls: b.tls ?? 'auto',
-      port,
+      port: portFor(app, b.port),
       openPort: b.openPort === true,
     });
     // The generated random values are not shown: the install generates its own.

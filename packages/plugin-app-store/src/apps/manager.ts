@@ -81,6 +81,23 @@ type Ctx = PluginContext<{ keepBackups: number }, AppStoreDatabase>;
 
 const fieldOf = (env: string) => `body.values.${env}`;
 
+/** A domain as typed (blank means none), lower-cased: install, review and settings agree. */
+export const normalizeDomain = (domain: string | null | undefined): string | null =>
+  domain?.trim() ? domain.trim().toLowerCase() : null;
+
+/** The host port to publish: the one given, else the app's own; 400 on `body.port` when neither. */
+export function portFor(app: StoreApp, port: number | undefined): number {
+  const chosen = port ?? app.config.port;
+  if (!chosen)
+    throw new AppStoreError(
+      400,
+      'WEBCASA_BAD_REQUEST',
+      'body.port: the app sets no port; give one',
+      'body.port',
+    );
+  return chosen;
+}
+
 const SECRET_NAME =
   /PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS($|_)|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 
@@ -333,14 +350,7 @@ export class AppManager {
         `${app.id} is already installed`,
         'body.app',
       );
-    const port = input.port ?? app.config.port;
-    if (!port)
-      throw new AppStoreError(
-        400,
-        'WEBCASA_BAD_REQUEST',
-        'body.port: the app sets no port; give one',
-        'body.port',
-      );
+    const port = portFor(app, input.port);
     const taken = await this.db
       .selectFrom(INSTALLED)
       .select('id')
@@ -354,7 +364,7 @@ export class AppManager {
         'body.port',
       );
     }
-    const domain = input.domain?.trim() ? input.domain.trim().toLowerCase() : null;
+    const domain = normalizeDomain(input.domain);
     const prepared = await this.prepare(app, {
       values: input.values,
       domain,
@@ -626,12 +636,7 @@ export class AppManager {
       if (empty && secretEnvs.has(key) && stored[key]) continue;
       values[key] = value;
     }
-    const domain =
-      input.domain === undefined
-        ? row.domain
-        : input.domain?.trim()
-          ? input.domain.trim().toLowerCase()
-          : null;
+    const domain = input.domain === undefined ? row.domain : normalizeDomain(input.domain);
     const accepted = [
       ...new Set([...JSON.parse(row.accepted_risks), ...(input.acceptRisks ?? [])]),
     ] as string[];
