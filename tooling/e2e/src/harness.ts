@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Panel, type PanelOptions, startPanel } from '@webcasa/core';
@@ -149,4 +149,28 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * The panel lends installed plugins its SDK; under vitest the workspace SDK is TypeScript
+ * source that Node cannot import from node_modules, so the built one (a re-export of its
+ * dist, in a folder under `scratch`) is linked where the installer links peers (it keeps a
+ * link that is already there).
+ */
+export function linkBuiltSdk(dataDir: string, scratch: string): void {
+  const peer = mkdtempSync(join(scratch, 'sdk-peer-'));
+  const built = join(e2eDir, 'node_modules', '@webcasa', 'plugin-sdk', 'dist', 'index.js');
+  writeFileSync(
+    join(peer, 'package.json'),
+    JSON.stringify({
+      name: '@webcasa/plugin-sdk',
+      version: '0.1.0',
+      type: 'module',
+      exports: { '.': './index.js' },
+    }),
+  );
+  writeFileSync(join(peer, 'index.js'), `export * from ${JSON.stringify(built)};\n`);
+  const scope = join(dataDir, 'plugins', 'node_modules', '@webcasa');
+  mkdirSync(scope, { recursive: true });
+  symlinkSync(peer, join(scope, 'plugin-sdk'), 'dir');
 }

@@ -1,13 +1,5 @@
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { scaffold } from 'create-webcasa-plugin';
@@ -17,6 +9,7 @@ import { pluginTables } from '../../../packages/core/src/plugins/installer/index
 import {
   e2eDir,
   launchChromium,
+  linkBuiltSdk,
   screenshotsDir,
   setupAdmin,
   signIn,
@@ -51,29 +44,6 @@ async function shot(name: string) {
 const menuLink = (label: string) =>
   page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: label, exact: true });
 
-/**
- * The panel lends installed plugins its SDK; under vitest the workspace SDK is TypeScript
- * source that Node cannot import from node_modules, so the built one is linked where the
- * installer links peers (it keeps a link that is already there).
- */
-function linkBuiltSdk(dataDir: string) {
-  const peer = mkdtempSync(join(work, 'sdk-peer-'));
-  const built = join(e2eDir, 'node_modules', '@webcasa', 'plugin-sdk', 'dist', 'index.js');
-  writeFileSync(
-    join(peer, 'package.json'),
-    JSON.stringify({
-      name: '@webcasa/plugin-sdk',
-      version: '0.1.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(join(peer, 'index.js'), `export * from ${JSON.stringify(built)};\n`);
-  const scope = join(dataDir, 'plugins', 'node_modules', '@webcasa');
-  mkdirSync(scope, { recursive: true });
-  symlinkSync(peer, join(scope, 'plugin-sdk'), 'dir');
-}
-
 beforeAll(async () => {
   mkdirSync(screenshotsDir, { recursive: true });
   mkdirSync(scratch, { recursive: true });
@@ -85,7 +55,7 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   await setupAdmin(panel);
-  linkBuiltSdk(panel.dataDir);
+  linkBuiltSdk(panel.dataDir, work);
 
   // A third-party plugin asking for one permission, scaffolded, built and published.
   const pluginDir = join(work, 'webcasa-plugin-memo');

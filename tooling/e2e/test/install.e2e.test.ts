@@ -2,23 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PLUGIN_API_VERSION, type RequestUser } from '@webcasa/plugin-sdk';
 import { scaffold } from 'create-webcasa-plugin';
-import { Hono } from 'hono';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-// Not exported by @webcasa/core yet (see the installer report: one export line in src/index.ts).
-import { RouteRegistry } from '../../../packages/core/src/http/route.js';
-import {
-  createManagerHost,
-  PluginInstaller,
-  pluginTables,
-  registerInstallerRoutes,
-} from '../../../packages/core/src/plugins/installer/index.js';
+import { pluginTables } from '../../../packages/core/src/plugins/installer/index.js';
 import {
   callApi,
   e2eDir,
   launchChromium,
+  linkBuiltSdk,
   setupAdmin,
   signIn,
   startTestPanel,
@@ -44,19 +36,9 @@ let panel: TestPanel;
 let token: string;
 let browser: Browser;
 let page: Page;
-let admin: Hono;
 const timings: Record<string, number> = {};
 
 const api = <T>(method: string, path: string, body?: unknown) => callApi<T>(panel, token, method, path, body);
-
-async function installerCall(method: string, path: string, body?: unknown) {
-  const res = await admin.request(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as any;
-}
 
 async function waitRun(runId: string) {
   const info = await panel.panel.runs.wait(runId);
@@ -76,23 +58,6 @@ async function build() {
   await run(bin('vite'), ['build', '--logLevel', 'error'], { cwd: pluginDir, timeout: 60_000 });
 }
 
-/** The built SDK for the installed plugin's server code: vitest cannot load the workspace's .ts from node_modules. */
-function builtSdkPeer(): Record<string, string> {
-  const dir = mkdtempSync(join(work, 'sdk-peer-'));
-  const built = join(e2eDir, 'node_modules', '@webcasa', 'plugin-sdk', 'dist', 'index.js');
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name: '@webcasa/plugin-sdk',
-      version: '0.1.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(join(dir, 'index.js'), `export * from ${JSON.stringify(built)};\n`);
-  return { '@webcasa/plugin-sdk': dir };
-}
-
 beforeAll(async () => {
   mkdirSync(scratch, { recursive: true });
   writeFileSync(join(scratch, '.gitignore'), '*\n');
@@ -103,25 +68,9 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   token = await setupAdmin(panel);
-  const installer = new PluginInstaller({
-    dataDir: panel.dataDir,
-    host: createManagerHost(panel.panel.manager, PLUGIN_API_VERSION),
-    settings: panel.panel.settings,
-    sqlite: panel.panel.db.shared.db,
-    env: { WEBCASA_NPM_REGISTRY: registry.url },
-    hostPeers: builtSdkPeer(),
-  });
-  // The installer's routes as server.ts will mount them (see the installer's MANAGER-PATCH.md / report).
-  admin = new Hono();
-  admin.use(async (c, next) => {
-    c.set('user' as never, { id: 1, username: 'admin', role: 'admin' } as RequestUser as never);
-    await next();
-  });
-  registerInstallerRoutes(admin as never, new RouteRegistry(), {
-    installer,
-    runs: panel.panel.runs,
-    settings: panel.panel.settings,
-  });
+  // The panel's own installer, through its API: the registry is a setting like any admin sets.
+  linkBuiltSdk(panel.dataDir, work);
+  await api('PUT', '/api/admin/plugins/registry', { url: registry.url });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(10_000);
   await signIn(page, panel.url);
@@ -147,13 +96,13 @@ describe('a third-party plugin from scaffold to uninstall', () => {
     await publish(registry, pluginDir);
     const t1 = performance.now();
     timings.publishMs = Math.round(t1 - t0 - timings.scaffoldMs - timings.buildMs);
-    const found = await installerCall('GET', '/api/admin/plugins/search?q=notes');
+    const found = await api<any>('GET', '/api/admin/plugins/search?q=notes');
     expect(found.results.map((r: { name: string }) => r.name)).toContain('webcasa-plugin-notes');
-    const preview = await installerCall('POST', '/api/admin/plugins/install/preview', {
+    const preview = await api<any>('POST', '/api/admin/plugins/install/preview', {
       spec: 'webcasa-plugin-notes@^1',
     });
     expect(preview).toMatchObject({ id: 'notes', version: '1.0.0', permissions: [], problems: [] });
-    const { runId } = await installerCall('POST', '/api/admin/plugins/install', {
+    const { runId } = await api<any>('POST', '/api/admin/plugins/install', {
       spec: 'webcasa-plugin-notes@^1',
       acceptPermissions: preview.permissions,
     });
@@ -186,7 +135,7 @@ describe('a third-party plugin from scaffold to uninstall', () => {
     setVersion('1.1.0');
     await build();
     await publish(registry, pluginDir);
-    let outcome = await waitRun((await installerCall('POST', '/api/admin/plugins/notes/update', {})).runId);
+    let outcome = await waitRun((await api<any>('POST', '/api/admin/plugins/notes/update', {})).runId);
     expect(outcome.status, outcome.log).toBe('succeeded');
     expect(panel.panel.manager.info('notes')?.version).toBe('1.1.0');
 
@@ -201,7 +150,7 @@ describe('a third-party plugin from scaffold to uninstall', () => {
     );
     await build();
     await publish(registry, pluginDir);
-    outcome = await waitRun((await installerCall('POST', '/api/admin/plugins/notes/update', {})).runId);
+    outcome = await waitRun((await api<any>('POST', '/api/admin/plugins/notes/update', {})).runId);
     expect(outcome.status).toBe('failed');
     expect(outcome.log).toMatch(/1\.2\.0 is broken/);
     expect(panel.panel.manager.info('notes')).toMatchObject({ status: 'running', version: '1.1.0' });
@@ -210,7 +159,7 @@ describe('a third-party plugin from scaffold to uninstall', () => {
   });
 
   it('uninstalls, leaving no tables, files or routes', async () => {
-    const outcome = await waitRun((await installerCall('DELETE', '/api/admin/plugins/notes')).runId);
+    const outcome = await waitRun((await api<any>('DELETE', '/api/admin/plugins/notes')).runId);
     expect(outcome.status, outcome.log).toBe('succeeded');
     expect(pluginTables(panel.panel.db.shared.db, 'notes')).toEqual([]);
     expect(existsSync(join(panel.dataDir, 'plugins', 'notes'))).toBe(false);
