@@ -1,11 +1,7 @@
 import type { Manifest } from '@webcasa/plugin-sdk';
 import type { PluginInfo, PluginManager, PluginSource } from '../manager.js';
 
-/**
- * What the installer needs from the plugin manager. `createManagerHost`
- * implements it over {@link PluginManager} (MANAGER-PATCH.md: the three
- * methods the manager gained for it).
- */
+/** What the installer needs from the plugin manager; `createManagerHost` implements it over {@link PluginManager}. */
 export interface InstallerHost {
   readonly apiVersion: string;
   /** Manifests of every plugin the host knows (running or not). */
@@ -19,19 +15,8 @@ export interface InstallerHost {
   remove(id: string, options?: { cascade?: boolean }): Promise<void>;
 }
 
-/** The methods MANAGER-PATCH.md added to PluginManager. */
-export interface ManagerInstallApi {
-  addSources(sources: PluginSource[]): Promise<void>;
-  replaceSource(id: string, source: PluginSource): Promise<void>;
-  remove(id: string, options?: { cascade?: boolean }): Promise<void>;
-}
-
-/**
- * The installer's view of a PluginManager (its `addSources`, `replaceSource`
- * and `remove`, added for the installer: MANAGER-PATCH.md).
- */
+/** The installer's view of a PluginManager: its `addSources`, `replaceSource` and `remove`. */
 export function createManagerHost(manager: PluginManager, apiVersion: string): InstallerHost {
-  const api: ManagerInstallApi = manager;
   return {
     apiVersion,
     manifests: () =>
@@ -40,8 +25,8 @@ export function createManagerHost(manager: PluginManager, apiVersion: string): I
         .map((p) => p.manifest)
         .filter(Boolean),
     info: (id) => manager.info(id),
-    add: (source) => api.addSources([source]),
-    replace: (id, source) => api.replaceSource(id, source),
-    remove: (id, options) => api.remove(id, options),
+    add: (source) => manager.addSources([source]),
+    replace: (id, source) => manager.replaceSource(id, source),
+    remove: (id, options) => manager.remove(id, options),
   };
 }

@@ -1,4 +1,4 @@
-export { createManagerHost, type InstallerHost, type ManagerInstallApi } from './host.js';
+export { createManagerHost, type InstallerHost } from './host.js';
 export {
   HOST_PEERS,
   INSTALLED_KEY,
