@@ -7,6 +7,7 @@ import {
   ensureBusyboxImage,
   ensureDocker,
   removeContainersByPrefix,
+  removeNetworksByPrefix,
 } from '@webcasa/docker-testkit';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await removeContainersByPrefix(stack);
+  await removeNetworksByPrefix(stack);
   await engineRequest('DELETE', `/images/${encodeURIComponent(image)}?noprune=1`).catch(() => undefined);
   if (repo) rmSync(repo, { recursive: true, force: true });
 });

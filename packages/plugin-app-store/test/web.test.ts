@@ -7,6 +7,7 @@ import {
   ensureBusyboxImage,
   ensureDocker,
   removeContainersByPrefix,
+  removeNetworksByPrefix,
 } from '@webcasa/docker-testkit';
 import { launchChromium, signIn } from '@webcasa/e2e/browser';
 import { startTestPanel, type TestPanel } from '@webcasa/plugin-testing';
@@ -62,6 +63,7 @@ afterAll(async () => {
   await browser?.close();
   await t?.stop();
   await removeContainersByPrefix(stack);
+  await removeNetworksByPrefix(stack);
   await engineRequest('DELETE', `/images/${encodeURIComponent(image)}?noprune=1`).catch(() => undefined);
   rmSync(outDir, { recursive: true, force: true });
   rmSync(appStore, { recursive: true, force: true });

@@ -249,6 +249,27 @@ export async function removeContainersByPrefix(prefix: string): Promise<void> {
   }
 }
 
+/**
+ * Remove networks whose name starts with `prefix` (compose names a project's network
+ * `<project>_default`). Call it after the containers are gone.
+ * Leftover networks use up the engine's address pools until creating one fails.
+ */
+export async function removeNetworksByPrefix(prefix: string): Promise<void> {
+  const res = await engineRequest('GET', '/networks');
+  if (res.status !== 200) return;
+  const list = JSON.parse(res.body) as { Id: string; Name: string }[];
+  for (const n of list) {
+    if (!n.Name.startsWith(prefix)) continue;
+    // Endpoints of just-removed containers are released a moment later (403 "has active
+    // endpoints" until then): retry for up to 5 s.
+    for (let attempt = 0; attempt < 25; attempt++) {
+      const del = await engineRequest('DELETE', `/networks/${n.Id}`);
+      if (del.status !== 403 && del.status !== 409) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** Write a throwaway file into a fresh temp dir (handy for compose projects in tests). */
 export async function tempDirWith(
   files: Record<string, string>,
